@@ -1,0 +1,152 @@
+"""Every reader and format quirk: BOM, CRLF, encodings, Teams cue splits, synonyms, long CSV."""
+
+from __future__ import annotations
+
+import codecs
+import json
+
+import pytest
+
+from transcript_analyzer.errors import TranscriptReadError
+from transcript_analyzer.readers import load_transcript, load_transcripts
+
+from .conftest import write
+
+TXT = """Role-play 3 (typed up by trainer)
+[00:00:05] Dana: Hi Sam, how's the week been?
+00:00:09 Sam: Rough, honestly.
+It started on Monday when the letter came.
+Dana: What did the letter say?
+"""
+
+
+def test_plain_text_timestamps_continuation_and_preamble(tmp_path):
+    t = load_transcript(write(tmp_path / "s.txt", TXT))
+    assert [x.speaker for x in t.turns] == ["Dana", "Sam", "Dana"]
+    assert t.turns[0].start == 5.0 and t.turns[1].start == 9.0 and t.turns[2].start is None
+    assert t.turns[1].text == "Rough, honestly. It started on Monday when the letter came."
+    assert t.metadata["preamble"].startswith("Role-play 3")
+    assert t.id == "s"
+
+
+def test_utf8_bom_and_crlf(tmp_path):
+    data = codecs.BOM_UTF8 + TXT.replace("\n", "\r\n").encode("utf-8")
+    t = load_transcript(write(tmp_path / "bom.txt", data))
+    assert t.turns[0].speaker == "Dana"
+    assert "\r" not in t.turns[1].text
+
+
+def test_utf16_with_bom(tmp_path):
+    t = load_transcript(write(tmp_path / "u16.txt", TXT.encode("utf-16")))
+    assert len(t.turns) == 3 and t.metadata["encoding"] == "utf-16"
+
+
+def test_latin1_fallback_and_curly_quotes(tmp_path):
+    text = "Ana: Caf\u00e9 was \u201cfine\u201d, it\u2019s ok\nBo: Good to hear\n"
+    t = load_transcript(write(tmp_path / "l1.txt", text.encode("cp1252")))
+    assert t.turns[0].text == "Caf\u00e9 was \"fine\", it's ok"
+    assert any("cp1252" in w for w in t.warnings)
+
+
+def test_teams_vtt_merges_cues_split_mid_turn(tmp_path):
+    vtt = (
+        "WEBVTT\n\n"
+        "a1b2/1-0\n00:00:01.000 --> 00:00:03.500\n<v Marcus Lee>So tell me what</v>\n\n"
+        "a1b2/1-1\n00:00:03.500 --> 00:00:05.000\n<v Marcus Lee>happened next.</v>\n\n"
+        "a1b2/2-0\n00:00:05.200 --> 00:00:07.000\n<v Jade>I left.</v>\n"
+    )
+    t = load_transcript(write(tmp_path / "teams.vtt", vtt))
+    assert [x.text for x in t.turns] == ["So tell me what happened next.", "I left."]
+    assert t.turns[0].start == 1.0 and t.turns[0].end == 5.0
+    assert t.turns[0].line == 4
+
+
+def test_zoom_vtt_and_srt_speaker_prefix(tmp_path):
+    zoom = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nLeah: Hi Kai\n\n2\n00:00:02.500 --> 00:00:04.000\nKai: hey\n"
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nGareth: Morning\n\n2\n00:00:03,000 --> 00:00:04,500\nDeclan: Alright\n"
+    z = load_transcript(write(tmp_path / "z.vtt", zoom))
+    s = load_transcript(write(tmp_path / "s.srt", srt))
+    assert [x.speaker for x in z.turns] == ["Leah", "Kai"]
+    assert [x.speaker for x in s.turns] == ["Gareth", "Declan"] and s.turns[1].end == 4.5
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["speaker,text,start", "Speaker Name,Utterance,Start Time", "interlocutor,utterance_text,timestamp",
+     "name,content,start"],
+)
+def test_csv_header_synonyms(tmp_path, header):
+    body = "Dana,How are you?,00:00:01\nSam,Tired.,00:00:04\n"
+    t = load_transcript(write(tmp_path / "t.csv", header + "\n" + body))
+    assert [x.text for x in t.turns] == ["How are you?", "Tired."]
+    assert t.turns[1].start == 4.0
+
+
+def test_tsv_and_semicolon_csv(tmp_path):
+    tsv = load_transcript(write(tmp_path / "t.tsv", "speaker\ttext\nA\thello, there\nB\thi\n"))
+    semi = load_transcript(write(tmp_path / "s.csv", "speaker;text\nA;hello, there\nB;hi\n"))
+    assert tsv.turns[0].text == semi.turns[0].text == "hello, there"
+
+
+def test_long_format_csv_many_transcripts_and_annotator_repeats(tmp_path):
+    csv = (
+        "transcript_id,utterance_id,interlocutor,utterance_text,annotator_id\n"
+        "7,0,therapist,Hello,1\n7,0,therapist,Hello,2\n7,1,client,Hi,1\n"
+        "9,0,therapist,Welcome back,1\n9,1,client,Thanks,1\n"
+    )
+    ts = load_transcripts(write(tmp_path / "long.csv", csv))
+    assert [t.id for t in ts] == ["7", "9"]
+    assert [x.index for x in ts[0].turns] == [0, 1]
+    assert any("merged" in w for w in ts[0].warnings)
+
+
+def test_json_list_and_object_and_jsonl(tmp_path):
+    turns = [{"speaker": "A", "text": "Hi", "start": 0.5, "end": 1}, {"speaker": "B", "text": "Hey"}]
+    a = load_transcript(write(tmp_path / "a.json", json.dumps(turns)))
+    b = load_transcript(write(tmp_path / "b.json", json.dumps({"turns": turns, "metadata": {"x": 1}})))
+    c = load_transcript(write(tmp_path / "c.jsonl", "\n".join(json.dumps(t) for t in turns)))
+    assert a.turns[0].end == 1.0 and b.metadata["source_metadata"] == {"x": 1}
+    assert [x.text for x in c.turns] == ["Hi", "Hey"]
+    many = load_transcripts(write(tmp_path / "m.jsonl", "\n".join(
+        json.dumps({"id": f"s{i}", "turns": turns}) for i in range(3))))
+    assert [t.id for t in many] == ["s0", "s1", "s2"]
+
+
+def test_docx_paragraphs(tmp_path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("Role-play 7")
+    document.add_paragraph("Hannah: How are you finding things?")
+    document.add_paragraph("Mei: Hard. My brother again.")
+    document.save(tmp_path / "r.docx")
+    t = load_transcript(tmp_path / "r.docx")
+    assert [x.speaker for x in t.turns] == ["Hannah", "Mei"]
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("empty.txt", "", "empty"),
+        ("blank.csv", "  \n\n", "empty"),
+        ("binary.txt", bytes(range(256)) * 8, "binary"),
+        ("cut.json", '{"turns": [{"speaker": "A", "text": "hi"', "line 1"),
+        ("bad.vtt", "WEBVTT\n\n1\n00:00:0x.000 --> 00:00:02.000\nA: hi\n", "line 4"),
+        ("notext.csv", "speaker,start\nA,1\n", "no text column"),
+        ("nolabels.txt", "just some words\nand more words\n", "no speaker labels"),
+        ("zip.txt", b"PK\x03\x04rest", "zip"),
+        ("ragged.csv", "speaker,text\nA,hi\nB,hi,extra\n", "line 3"),
+        ("nocues.vtt", "WEBVTT\n\nhello\n", "no caption cues"),
+        ("nospeaker.srt", "1\n00:00:01,000 --> 00:00:02,000\njust words\n", "no speaker names"),
+    ],
+)
+def test_bad_inputs_give_readable_errors(tmp_path, name, content, expected):
+    path = write(tmp_path / name, content)
+    with pytest.raises(TranscriptReadError) as info:
+        load_transcripts(path)
+    message = str(info.value)
+    assert str(path) in message and expected in message
+
+
+def test_unknown_extension_is_an_error(tmp_path):
+    with pytest.raises(TranscriptReadError, match="unrecognised file type"):
+        load_transcripts(write(tmp_path / "notes.pdf", "x"))

@@ -1,0 +1,34 @@
+"""transcript-analyzer: measure trust-building communication in peer-support transcripts.
+
+Public API: `score(paths)` returns utterances/sessions/errors DataFrames; `load_transcript(path)`
+reads one file into the `Transcript` model. Heavy libraries load on first use, so importing the
+package (and `transcript-analyzer --help`) stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["score", "load_transcript", "load_transcripts", "Transcript", "Turn", "Role",
+           "ScoreResult", "__version__"]
+
+if TYPE_CHECKING:
+    from .model import Role, Transcript, Turn
+    from .readers import load_transcript, load_transcripts
+    from .scoring import ScoreResult, score
+
+_LAZY = {
+    "score": "scoring", "ScoreResult": "scoring",
+    "load_transcript": "readers", "load_transcripts": "readers",
+    "Transcript": "model", "Turn": "model", "Role": "model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(name)

@@ -1,0 +1,138 @@
+"""`ta_jargon`: lexicon terms with plain alternatives, plus a word-rarity fallback.
+
+The lexicon (data/jargon_lexicon.csv) is matched on lower case (terms and their listed variants)
+and on lemmas, so "decompensated" and "noncompliant" match. Short lower-case hits of acronyms
+("pip" in "lemon pip") are ignored unless the whole turn is lower case, as ASR output is.
+Where the lexicon has nothing, a long word that wordfreq rates rare is flagged as `rare_word`.
+Nothing is flagged that the client said first in the session, nor names, numbers, or everyday
+feeling and health words.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from ..extensions import context
+from ..resources import data_path
+from .reflections import load_feelings
+
+RARE_ZIPF = 2.5
+MIN_RARE_LENGTH = 7
+
+
+@dataclass(frozen=True)
+class JargonHit:
+    text: str
+    term: str
+    category: str
+    alternatives: tuple[str, ...]
+    rule: str  # "lexicon" or "rare_word"
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    term: str
+    category: str
+    alternatives: tuple[str, ...]
+    forms: tuple[str, ...]
+
+
+def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
+    """Parse the jargon lexicon CSV (term, variants, category, alternatives)."""
+    file = data_path("jargon_lexicon.csv") if path is None else path
+    entries = []
+    with open(file, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            term = row["term"].strip().lower()
+            variants = [v.strip().lower() for v in (row.get("variants") or "").split("|")]
+            entries.append(
+                LexiconEntry(
+                    term=term,
+                    category=row["category"].strip(),
+                    alternatives=tuple(a.strip() for a in row["alternatives"].split("|") if a.strip()),
+                    forms=tuple(dict.fromkeys([term, *[v for v in variants if v]])),
+                )
+            )
+    return entries
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+def _plain_words() -> frozenset[str]:
+    lines = data_path("patterns", "plain_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
+
+
+class JargonDetector:
+    def __init__(self, nlp: Language, lexicon_path: str | None = None, rarity: bool = True) -> None:
+        self.entries = load_lexicon(lexicon_path)
+        self.by_key: dict[str, LexiconEntry] = {}
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.acronyms: set[str] = set()
+        for i, entry in enumerate(self.entries):
+            key = str(i)
+            self.by_key[key] = entry
+            self.lower_matcher.add(key, [nlp.make_doc(form) for form in entry.forms])
+            for form in entry.forms:
+                if " " not in form and "-" not in form and len(form) <= 5:
+                    self.acronyms.add(form)
+        self.rarity = rarity
+        self.skip_words = load_feelings() | _plain_words()
+
+    def _client_used(self, span_text: str, ctx: dict) -> bool:
+        said = ctx.get("client_text_lower") or ""
+        return bool(said) and re.search(rf"\b{re.escape(span_text.lower())}\b", said) is not None
+
+    def find(self, doc: Doc) -> list[JargonHit]:
+        ctx = context(doc)
+        all_lower = doc.text == doc.text.lower()
+        hits: list[JargonHit] = []
+        covered: set[int] = set()
+        matches = sorted(self.lower_matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        for match_id, start, end in matches:
+            if covered & set(range(start, end)):
+                continue
+            span = doc[start:end]
+            entry = self.by_key[doc.vocab.strings[match_id]]
+            if (span.text.lower() in self.acronyms and span.text.islower() and not all_lower):
+                continue
+            if self._client_used(span.text, ctx) or self._client_used(entry.term, ctx):
+                continue
+            covered.update(range(start, end))
+            hits.append(JargonHit(span.text, entry.term, entry.category, entry.alternatives, "lexicon"))
+        if self.rarity:
+            for token in doc:
+                if token.i in covered or not token.is_alpha or len(token.text) < MIN_RARE_LENGTH:
+                    continue
+                lower = token.text.lower()
+                if (lower in self.skip_words or token.lemma_.lower() in self.skip_words
+                        or (token.text[0].isupper() and not token.is_sent_start)
+                        or self._client_used(token.text, ctx)):
+                    continue
+                if _zipf(lower) < RARE_ZIPF:
+                    hits.append(JargonHit(token.text, lower, "rare_word", (), "rare_word"))
+        return hits
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.ta_jargon = self.find(doc)
+        return doc
+
+
+@Language.factory("ta_jargon", assigns=["doc._.ta_jargon"],
+                  default_config={"lexicon_path": None, "rarity": True})
+def make_jargon_detector(
+    nlp: Language, name: str, lexicon_path: str | None, rarity: bool
+) -> JargonDetector:
+    return JargonDetector(nlp, lexicon_path, rarity)

@@ -1,0 +1,55 @@
+"""Typed errors. The library raises these; only the CLI turns them into messages and exit codes.
+
+Each error carries a short code so that users and tests can refer to a kind of failure without
+matching prose.
+"""
+
+from __future__ import annotations
+
+
+class TranscriptAnalyzerError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+    code = "E000"
+
+
+class TranscriptReadError(TranscriptAnalyzerError):
+    """An input could not be turned into a transcript.
+
+    The message names the file and, where known, the line, in words a non-programmer can act on.
+    """
+
+    code = "E100"
+
+    def __init__(self, source: str, reason: str, line: int | None = None, code: str | None = None):
+        self.source = source
+        self.reason = reason
+        self.line = line
+        if code:
+            self.code = code
+        where = f"{source}, line {line}" if line is not None else source
+        super().__init__(f"{where}: {reason}")
+
+
+class UnsupportedFormatError(TranscriptReadError):
+    code = "E101"
+
+
+class EmptyTranscriptError(TranscriptReadError):
+    code = "E102"
+
+
+class BinaryFileError(TranscriptReadError):
+    code = "E103"
+
+
+class ModelError(TranscriptAnalyzerError):
+    """The trust model is missing, corrupt or does not match its recorded hash."""
+
+    code = "E200"
+
+
+class UsageError(TranscriptAnalyzerError):
+    """A caller passed options that cannot work together."""
+
+    code = "E300"

@@ -1,0 +1,120 @@
+"""Stage 1, reading: every supported file format becomes `Transcript` objects.
+
+Formats are recognised by extension; `input_format` overrides that (needed for stdin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import TranscriptReadError, UnsupportedFormatError
+from ..model import Transcript
+from .captions import read_captions
+from .decode import decode_bytes
+from .docx import read_docx
+from .jsonfmt import read_json, read_jsonl
+from .plaintext import read_plaintext
+from .tables import read_table
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "text": (".txt", ".text"),
+    "vtt": (".vtt",),
+    "srt": (".srt",),
+    "csv": (".csv",),
+    "tsv": (".tsv", ".tab"),
+    "json": (".json",),
+    "jsonl": (".jsonl", ".ndjson"),
+    "docx": (".docx",),
+}
+EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext in exts}
+
+__all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
+           "load_transcript", "discover"]
+
+
+def format_for(path: str | Path) -> str | None:
+    """The format a file's extension implies, or None when it is not a transcript type."""
+    return EXTENSIONS.get(Path(path).suffix.lower())
+
+
+def read_bytes(data: bytes, source: str, fmt: str, transcript_id: str) -> list[Transcript]:
+    """Parse raw bytes of a known format. Raises `TranscriptReadError` with file and line."""
+    if fmt not in FORMATS:
+        raise UnsupportedFormatError(
+            source, f"unknown input format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        )
+    if fmt == "docx":
+        return read_docx(data, source, transcript_id)
+    if data[:4] == b"PK\x03\x04":
+        raise TranscriptReadError(
+            source,
+            f"this is a zip/Office file, not {fmt} text (is it a .docx with the wrong extension?)",
+        )
+    text, encoding = decode_bytes(data, source)
+    if fmt == "text":
+        transcripts = read_plaintext(text, source, transcript_id)
+    elif fmt in ("vtt", "srt"):
+        transcripts = read_captions(text, source, transcript_id, fmt)
+    elif fmt in ("csv", "tsv"):
+        transcripts = read_table(text, source, transcript_id, fmt)
+    elif fmt == "json":
+        transcripts = read_json(text, source, transcript_id)
+    else:
+        transcripts = read_jsonl(text, source, transcript_id)
+    for transcript in transcripts:
+        transcript.metadata["encoding"] = encoding
+        if encoding in ("cp1252", "latin-1"):
+            transcript.warnings.append(f"not valid UTF-8; read as {encoding}")
+    return transcripts
+
+
+def load_transcripts(
+    path: str | Path, input_format: str | None = None, transcript_id: str | None = None
+) -> list[Transcript]:
+    """Read every transcript in one file (a long-format CSV can hold many)."""
+    path = Path(path)
+    source = str(path)
+    fmt = input_format or format_for(path)
+    if fmt is None:
+        raise UnsupportedFormatError(
+            source,
+            f"unrecognised file type {path.suffix or '(no extension)'!r}; "
+            f"supported: {', '.join(sorted(EXTENSIONS))}",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
+    return read_bytes(data, source, fmt, transcript_id or path.stem)
+
+
+def load_transcript(path: str | Path, input_format: str | None = None) -> Transcript:
+    """Read a file that holds exactly one transcript, with roles assigned."""
+    from ..roles import assign_roles
+
+    transcripts = load_transcripts(path, input_format)
+    if len(transcripts) != 1:
+        raise TranscriptReadError(
+            str(path),
+            f"holds {len(transcripts)} transcripts; use load_transcripts() for long-format files",
+        )
+    return assign_roles(transcripts[0])
+
+
+def discover(paths: list[str | Path]) -> Iterator[tuple[Path, str | None, bool]]:
+    """Expand folders recursively, in sorted order, to (file, format, named_explicitly).
+
+    The format is None for files whose extension is not a transcript type. Callers report those
+    named explicitly as errors and count the ones found inside folders as skipped, so nothing
+    disappears without a word. Hidden files and folders are not searched.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                yield child, format_for(child), False
+        else:
+            yield path, format_for(path), True

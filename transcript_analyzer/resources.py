@@ -1,0 +1,21 @@
+"""Package data (patterns, lexicons, the shipped model), found from the installed package."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+def data_path(*parts: str) -> Path:
+    """Path of a file under `transcript_analyzer/data`, wherever the package is installed."""
+    return Path(str(resources.files("transcript_analyzer").joinpath("data", *parts)))
+
+
+@cache
+def load_json(*parts: str) -> Any:
+    """Parsed JSON data file; cached because every worker reads the same patterns."""
+    with data_path(*parts).open(encoding="utf-8") as handle:
+        return json.load(handle)

@@ -1,0 +1,27 @@
+"""Output columns, in order. Names listed in the issues are a public interface: keep them.
+
+Each column is documented in README.md ("Output columns").
+"""
+
+from __future__ import annotations
+
+from .detectors.behaviours import FLAGS
+
+UTTERANCE_COLUMNS: tuple[str, ...] = (
+    "transcript_id", "turn_index", "speaker", "role", "text", "word_count", "start", "end",
+    "question_type", "reflection_type", "trust_label", "trust_confidence",
+    "jargon_terms", "jargon_alternatives", "jargon_rules", *FLAGS, "source",
+)
+
+SESSION_COLUMNS: tuple[str, ...] = (
+    "transcript_id", "source", "format", "n_turns", "speakers", "supporter", "role_source",
+    "supporter_turns", "client_turns", "supporter_words", "client_words", "supporter_talk_share",
+    "open_questions", "closed_questions", "percent_open_questions",
+    "simple_reflections", "complex_reflections", "reflection_to_question_ratio",
+    "percent_complex_reflections", "jargon_count", "jargon_per_100_words",
+    "trust_building_turns", "neutral_turns", "barrier_creating_turns", "trust_index",
+    *(f"{flag}_turns" for flag in FLAGS),
+    "client_mean_turn_words", "client_engagement_trend", "classifier", "warnings",
+)
+
+ERROR_COLUMNS: tuple[str, ...] = ("source", "error", "line", "code")
