@@ -19,3 +19,17 @@ def load_json(*parts: str) -> Any:
     """Parsed JSON data file; cached because every worker reads the same patterns."""
     with data_path(*parts).open(encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def models_path(*parts: str) -> Path:
+    """Path under the shipped models folder.
+
+    Installed, `models/` lives at `transcript_analyzer/models`; in a source checkout it is the
+    top-level `models/` beside the package. Either way it is found from the package, never from
+    the current directory.
+    """
+    try:
+        base = Path(str(resources.files("transcript_analyzer.models")))
+    except ModuleNotFoundError:
+        base = Path(__file__).resolve().parents[1] / "models"
+    return base.joinpath(*parts)

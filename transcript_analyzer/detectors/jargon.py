@@ -1,8 +1,9 @@
 """`ta_jargon`: lexicon terms with plain alternatives, plus a word-rarity fallback.
 
 The lexicon (data/jargon_lexicon.csv) is matched on lower case (terms and their listed variants)
-and on lemmas, so "decompensated" and "noncompliant" match. Short lower-case hits of acronyms
-("pip" in "lemon pip") are ignored unless the whole turn is lower case, as ASR output is.
+and on lemmas, so "decompensated" and "noncompliant" match. Abbreviations that are also ordinary
+words (data/patterns/word_acronyms.txt: "pip" of a lemon) count only in capitals, unless the
+whole turn is lower case, as ASR output is.
 Where the lexicon has nothing, a long word that wordfreq rates rare is flagged as `rare_word`.
 Nothing is flagged that the client said first in the session, nor names, numbers, or everyday
 feeling and health words.
@@ -70,8 +71,8 @@ def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
-def _plain_words() -> frozenset[str]:
-    lines = data_path("patterns", "plain_words.txt").read_text(encoding="utf-8").splitlines()
+def _word_list(name: str) -> frozenset[str]:
+    lines = data_path("patterns", name).read_text(encoding="utf-8").splitlines()
     return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
 
 
@@ -80,16 +81,18 @@ class JargonDetector:
         self.entries = load_lexicon(lexicon_path)
         self.by_key: dict[str, LexiconEntry] = {}
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.acronyms: set[str] = set()
+        self.lemma_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
         for i, entry in enumerate(self.entries):
             key = str(i)
             self.by_key[key] = entry
             self.lower_matcher.add(key, [nlp.make_doc(form) for form in entry.forms])
-            for form in entry.forms:
-                if " " not in form and "-" not in form and len(form) <= 5:
-                    self.acronyms.add(form)
+            if lemmatizer is not None:
+                self.lemma_matcher.add(key, [lemmatizer(nlp.make_doc(entry.term))])
+        self.has_lemmas = lemmatizer is not None
+        self.word_acronyms = _word_list("word_acronyms.txt")
         self.rarity = rarity
-        self.skip_words = load_feelings() | _plain_words()
+        self.skip_words = load_feelings() | _word_list("plain_words.txt")
 
     def _client_used(self, span_text: str, ctx: dict) -> bool:
         said = ctx.get("client_text_lower") or ""
@@ -100,13 +103,15 @@ class JargonDetector:
         all_lower = doc.text == doc.text.lower()
         hits: list[JargonHit] = []
         covered: set[int] = set()
-        matches = sorted(self.lower_matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
-        for match_id, start, end in matches:
+        matches = self.lower_matcher(doc)
+        if self.has_lemmas:
+            matches += self.lemma_matcher(doc)
+        for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -(m[2] - m[1]))):
             if covered & set(range(start, end)):
                 continue
             span = doc[start:end]
             entry = self.by_key[doc.vocab.strings[match_id]]
-            if (span.text.lower() in self.acronyms and span.text.islower() and not all_lower):
+            if span.text.lower() in self.word_acronyms and not span.text.isupper() and not all_lower:
                 continue
             if self._client_used(span.text, ctx) or self._client_used(entry.term, ctx):
                 continue

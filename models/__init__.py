@@ -1,0 +1,1 @@
+"""Trained models shipped with transcript-analyzer (installed as `transcript_analyzer.models`)."""

@@ -1,0 +1,1 @@
+"""Evaluation against human codes: AnnoMI, ESConv and the project's own test sets."""
