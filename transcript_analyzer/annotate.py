@@ -15,6 +15,36 @@ from .classifier import turn_features
 from .detectors.behaviours import FLAGS
 from .model import Role, Transcript
 
+SEGMENTS = ("opening", "middle", "closing")
+RUPTURE_RUN = 3
+
+
+def segment_of(position: int, n_turns: int) -> str:
+    """Which third of the session a turn falls in, by turn position."""
+    return SEGMENTS[min(2, position * 3 // max(1, n_turns))]
+
+
+def mark_ruptures(rows: list[dict[str, Any]]) -> int:
+    """Flag runs of RUPTURE_RUN or more consecutive barrier-creating supporter turns.
+
+    Client turns in between do not break a run: the question is whether the supporter kept
+    creating barriers. Sets `rupture` on every turn and returns the number of runs.
+    """
+    runs, current = 0, []
+    supporter_rows = [r for r in rows if r["role"] == Role.SUPPORTER.value]
+    for row in rows:
+        row["rupture"] = 0 if row["role"] == Role.SUPPORTER.value else None
+    for row in [*supporter_rows, None]:
+        if row is not None and row["trust_label"] == "barrier_creating":
+            current.append(row)
+            continue
+        if len(current) >= RUPTURE_RUN:
+            runs += 1
+            for member in current:
+                member["rupture"] = 1
+        current = []
+    return runs
+
 
 def _word_count(doc) -> int:
     return sum(1 for t in doc if not (t.is_punct or t.is_space))
@@ -42,7 +72,8 @@ def annotate(transcript: Transcript, nlp: Language, classifier: Any) -> list[dic
     feature_of = dict(zip((id(d) for d in supporter_docs), features))
 
     rows = []
-    for turn, doc in zip(transcript.turns, docs):
+    n_turns = len(transcript.turns)
+    for position, (turn, doc) in enumerate(zip(transcript.turns, docs)):
         row: dict[str, Any] = {
             "transcript_id": transcript.id,
             "turn_index": turn.index,
@@ -52,6 +83,7 @@ def annotate(transcript: Transcript, nlp: Language, classifier: Any) -> list[dic
             "word_count": _word_count(doc),
             "start": turn.start,
             "end": turn.end,
+            "segment": segment_of(position, n_turns),
             "source": transcript.source,
         }
         if id(doc) in annotated:
@@ -75,4 +107,5 @@ def annotate(transcript: Transcript, nlp: Language, classifier: Any) -> list[dic
                        trust_confidence=None, jargon_terms="", jargon_rules="",
                        jargon_alternatives="", **{flag: None for flag in FLAGS})
         rows.append(row)
+    mark_ruptures(rows)
     return rows

@@ -5,12 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .annotate import SEGMENTS
 from .detectors.behaviours import FLAGS
 from .schema import SESSION_COLUMNS
 
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
     return float(numerator) / denominator * scale if denominator else float("nan")
+
+
+def _trust_index(supporter_rows: pd.DataFrame) -> float:
+    """(trust_building − barrier_creating) ÷ supporter turns; empty when there are none."""
+    labels = supporter_rows["trust_label"]
+    return _ratio(int((labels == "trust_building").sum()) - int((labels == "barrier_creating").sum()),
+                  len(supporter_rows))
+
+
+def _count_runs(flags: pd.Series) -> int:
+    """Number of separate runs of 1s (ruptures) in supporter-turn order."""
+    values = pd.to_numeric(flags, errors="coerce").fillna(0).astype(int).tolist()
+    return sum(1 for i, v in enumerate(values) if v == 1 and (i == 0 or values[i - 1] == 0))
 
 
 def _slope(values: list[float]) -> float:
@@ -33,8 +47,6 @@ def session_row(utterances: pd.DataFrame, meta: dict) -> dict:
     complex_ = int((sup["reflection_type"] == "complex").sum())
     jargon = int(sup["jargon_terms"].map(lambda s: len(s.split("; ")) if s else 0).sum())
     labels = sup["trust_label"].value_counts()
-    trust = int(labels.get("trust_building", 0))
-    barrier = int(labels.get("barrier_creating", 0))
     row = {
         "transcript_id": meta["transcript_id"],
         "source": meta["source"],
@@ -57,10 +69,12 @@ def session_row(utterances: pd.DataFrame, meta: dict) -> dict:
         "percent_complex_reflections": _ratio(complex_, simple + complex_, 100),
         "jargon_count": jargon,
         "jargon_per_100_words": _ratio(jargon, supporter_words, 100),
-        "trust_building_turns": trust,
+        "trust_building_turns": int(labels.get("trust_building", 0)),
         "neutral_turns": int(labels.get("neutral", 0)),
-        "barrier_creating_turns": barrier,
-        "trust_index": _ratio(trust - barrier, len(sup)),
+        "barrier_creating_turns": int(labels.get("barrier_creating", 0)),
+        "trust_index": _trust_index(sup),
+        **{f"trust_index_{seg}": _trust_index(sup[sup["segment"] == seg]) for seg in SEGMENTS},
+        "ruptures": _count_runs(sup["rupture"]),
         "client_mean_turn_words": _ratio(client_words, len(cli)),
         "client_engagement_trend": _slope(cli["word_count"].tolist()),
         "classifier": meta.get("classifier"),

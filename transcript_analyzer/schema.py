@@ -10,7 +10,8 @@ from .detectors.behaviours import FLAGS
 UTTERANCE_COLUMNS: tuple[str, ...] = (
     "transcript_id", "turn_index", "speaker", "role", "text", "word_count", "start", "end",
     "question_type", "reflection_type", "trust_label", "trust_confidence",
-    "jargon_terms", "jargon_alternatives", "jargon_rules", *FLAGS, "source",
+    "jargon_terms", "jargon_alternatives", "jargon_rules", *FLAGS, "segment", "rupture",
+    "source",
 )
 
 SESSION_COLUMNS: tuple[str, ...] = (
@@ -20,6 +21,7 @@ SESSION_COLUMNS: tuple[str, ...] = (
     "simple_reflections", "complex_reflections", "reflection_to_question_ratio",
     "percent_complex_reflections", "jargon_count", "jargon_per_100_words",
     "trust_building_turns", "neutral_turns", "barrier_creating_turns", "trust_index",
+    "trust_index_opening", "trust_index_middle", "trust_index_closing", "ruptures",
     *(f"{flag}_turns" for flag in FLAGS),
     "client_mean_turn_words", "client_engagement_trend", "classifier", "warnings",
 )

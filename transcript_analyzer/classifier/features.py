@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..detectors.behaviours import FLAGS
 from ..extensions import context
+
+NUMERIC_FEATURES: tuple[str, ...] = (
+    "n_jargon", "n_rare", "log_words", "n_sents", "client_asked_for_advice", *FLAGS,
+)
+CATEGORICAL_FEATURES: tuple[str, ...] = ("question_type", "reflection_type")
 
 
 def turn_features(doc: Doc) -> dict[str, object]:
     """Text, context and detector outputs of one annotated supporter turn."""
     flags = doc._.ta_flags or {}
     jargon = doc._.ta_jargon or []
+    n_words = sum(1 for t in doc if not t.is_punct and not t.is_space)
     row: dict[str, object] = {
         "text": doc.text,
         "prev_client_text": context(doc).get("prev_client_text") or "",
@@ -19,9 +29,25 @@ def turn_features(doc: Doc) -> dict[str, object]:
         "reflection_type": doc._.ta_reflection_type,
         "n_jargon": sum(1 for hit in jargon if hit.rule == "lexicon"),
         "n_rare": sum(1 for hit in jargon if hit.rule == "rare_word"),
-        "n_words": sum(1 for t in doc if not t.is_punct and not t.is_space),
-        "n_sents": sum(1 for _ in doc.sents),
+        "n_words": n_words,
+        "log_words": math.log1p(n_words),
+        "n_sents": min(10, sum(1 for _ in doc.sents)),
+        "client_asked_for_advice": int(bool(flags.get("client_asked_for_advice", False))),
     }
     for flag in FLAGS:
-        row[flag] = bool(flags.get(flag, False))
+        row[flag] = int(bool(flags.get(flag, False)))
     return row
+
+
+def featurise(texts: Sequence[str], prev_client: Sequence[str], nlp: Language) -> list[dict]:
+    """Run the detectors over (turn, previous client turn) pairs, as `annotate` does in a session.
+
+    Used for training and evaluation on labelled rows that are not whole transcripts.
+    """
+    docs = []
+    for text, prev in zip(texts, prev_client):
+        doc = nlp.make_doc(str(text))
+        prev = "" if prev is None or prev != prev else str(prev)
+        doc._.ta_context = {"prev_client_text": prev, "client_text_lower": prev.lower()}
+        docs.append(doc)
+    return [turn_features(doc) for doc in nlp.pipe(docs)]

@@ -38,12 +38,15 @@ class BehaviourDetector:
         }
 
     def flags(self, text: str, prev_client: str) -> dict[str, bool]:
+        """The codebook flags, plus whether the client's previous turn asked for advice."""
         found = {name: bool(self.patterns[name].search(text)) for name in _DIRECT}
         advice = bool(self.patterns["advice"].search(text))
         asked = bool(self.patterns["asked_for_advice"].search(prev_client))
         permission = bool(self.patterns["permission"].search(text))
         found["advice_without_permission"] = advice and not asked and not permission
-        return {name: found[name] for name in FLAGS}
+        flags = {name: found[name] for name in FLAGS}
+        flags["client_asked_for_advice"] = asked
+        return flags
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.ta_flags = self.flags(doc.text, context(doc).get("prev_client_text") or "")
