@@ -139,16 +139,44 @@ def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: 
     return report
 
 
+def _canonical_ids(schema: object, mapping: dict[int, int]) -> object:
+    """Replace the memory addresses skops uses as object ids and array file names with
+    sequence numbers in order of appearance: same model, same bytes."""
+    if isinstance(schema, dict):
+        out = {}
+        for key, value in schema.items():
+            if key == "__id__" and isinstance(value, int):
+                value = mapping.setdefault(value, len(mapping) + 1)
+            elif key == "file" and isinstance(value, str) and value.endswith(".npy"):
+                stem = int(value[:-4])
+                value = f"{mapping.setdefault(stem, len(mapping) + 1)}.npy"
+            else:
+                value = _canonical_ids(value, mapping)
+            out[key] = value
+        return out
+    if isinstance(schema, list):
+        return [_canonical_ids(item, mapping) for item in schema]
+    return schema
+
+
 def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps and order so the same model gives the same bytes."""
+    """Rewrite a skops zip with canonical ids, fixed timestamps and sorted entries."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    mapping: dict[int, int] = {}
+    schema = _canonical_ids(json.loads(source.read("schema.json")), mapping)
+    entries = {"schema.json": json.dumps(schema, sort_keys=False).encode("utf-8")}
+    for name in source.namelist():
+        if name.endswith(".npy"):
+            entries[f"{mapping[int(name[:-4])]}.npy"] = source.read(name)
+        elif name != "schema.json":
+            entries[name] = source.read(name)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for name in sorted(source.namelist()):
+        for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name))
+            target.writestr(info, entries[name])
     return out.getvalue()
 
 
@@ -157,6 +185,11 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict) -> Path:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for _, transformer, _ in pipeline.named_steps["features"].transformers_:
+        # A memo of id(stop_words) that scikit-learn sets during fit: a memory address that
+        # differs every run and that it recomputes when absent.
+        if hasattr(transformer, "_stop_words_id"):
+            del transformer._stop_words_id
     model_file = out / MODEL_FILE
     model_file.write_bytes(_deterministic_zip(sio.dumps(pipeline)))
     meta = {**meta, "model_file": MODEL_FILE, "model_sha256": sha256_file(model_file)}
