@@ -1,0 +1,131 @@
+"""The trust model: safe loading, hash checks, exact retraining, and use in scoring."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from transcript_analyzer.classifier.model import TrustModel, shipped_model_dir
+from transcript_analyzer.cli import main
+from transcript_analyzer.errors import ModelError
+
+from .conftest import SAMPLES
+
+ROWS = [
+    ("What has this week been like for you?", "", "trust_building"),
+    ("Sounds like the move has worn you down.", "The move was exhausting.", "trust_building"),
+    ("You did really well to ring the landlord.", "I rang him in the end.", "trust_building"),
+    ("How would you like to spend the time today?", "", "trust_building"),
+    ("That makes a lot of sense given everything.", "I just cried.", "trust_building"),
+    ("Just leave him, that's the answer.", "He shouted again.", "barrier_creating"),
+    ("That was irresponsible of you.", "I spent the rent.", "barrier_creating"),
+    ("Everyone feels that way, it's nothing.", "I'm scared all the time.", "barrier_creating"),
+    ("Sign the form now.", "I'm not sure.", "barrier_creating"),
+    ("Your symptomatology suggests a mood disorder.", "I feel low.", "barrier_creating"),
+    ("Hi, come on in.", "", "neutral"),
+    ("The room is on the second floor.", "Where do we meet?", "neutral"),
+    ("Mm-hmm.", "And then she left.", "neutral"),
+    ("Is Tuesday still okay?", "", "neutral"),
+    ("See you next week.", "Thanks.", "neutral"),
+]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    rows = [{"text": t, "client_prev": p, "label": label, "source": f"s{i % 5}"}
+            for i, (t, p, label) in enumerate(ROWS * 4)]
+    pd.DataFrame(rows).to_csv(folder / "mine.csv", index=False)
+    return folder
+
+
+def _train(corpus, out):
+    result = CliRunner().invoke(main, ["train", str(corpus), "--out", str(out), "--no-evaluate"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_rebuilds_the_same_file_exactly(small_corpus, tmp_path):
+    a = _train(small_corpus, tmp_path / "a")
+    b = _train(small_corpus, tmp_path / "b")
+    assert (a / "model.skops").read_bytes() == (b / "model.skops").read_bytes()
+    meta = json.loads((a / "meta.json").read_text())
+    assert meta["labels"] == ["barrier_creating", "neutral", "trust_building"]
+    assert len(meta["training_data_sha256"]) == 64 and "scikit-learn" in meta["library_versions"]
+
+
+def test_tampered_model_is_refused_unless_trusted(small_corpus, tmp_path):
+    model = _train(small_corpus, tmp_path / "m")
+    with open(model / "model.skops", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        TrustModel.load(model)
+    result = CliRunner().invoke(main, ["score", str(SAMPLES / "good_veteran_peer.srt"),
+                                       "--model", str(model), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "sha256" in result.output and "Traceback" not in result.output
+
+
+def test_model_with_unknown_types_is_refused(tmp_path):
+    import os
+
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    # A model whose "function" is os.system: loading it blindly would hand an attacker a shell.
+    sio.dump(FunctionTransformer(func=os.system), folder / "model.skops")
+    from transcript_analyzer.classifier.model import sha256_file
+
+    (folder / "meta.json").write_text(json.dumps({"model_sha256": sha256_file(folder / "model.skops")}))
+    with pytest.raises(ModelError, match="types this tool does not load: posix.system"):
+        TrustModel.load(folder)
+
+
+def test_user_model_scores_with_confidence(small_corpus, tmp_path):
+    model = _train(small_corpus, tmp_path / "m")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["score", str(SAMPLES), "--model", str(model), "--out",
+                                       str(out)], catch_exceptions=False)
+    assert result.exit_code == 0
+    utt = pd.read_csv(out / "utterances.csv")
+    sup = utt[utt["role"] == "supporter"]
+    assert sup["trust_confidence"].between(0, 1).all()
+    assert (pd.read_csv(out / "sessions.csv")["classifier"] == "model").all()
+
+
+def test_shipped_model_is_present_safe_and_small():
+    directory = shipped_model_dir()
+    assert directory is not None, "models/trust is missing"
+    assert (directory / "model.skops").stat().st_size < 20 * 1024 * 1024
+    meta = json.loads((directory / "meta.json").read_text())
+    held = meta["heldout_20pct_by_source"]
+    # The issue's targets, measured at training time on scenarios the model never saw.
+    assert held["macro_f1"] >= 0.85 and held["per_class"]["barrier_creating"]["recall"] >= 0.85
+    model = TrustModel.load(directory)
+    assert model.meta["model_sha256"] == meta["model_sha256"]
+
+
+def test_shipped_model_matches_its_corpus(tmp_path):
+    """Retraining on the committed corpus gives the committed model, byte for byte."""
+    from transcript_analyzer.classifier.train import library_versions
+
+    from .conftest import ROOT
+
+    directory = shipped_model_dir()
+    recorded = json.loads((directory / "meta.json").read_text())["library_versions"]
+    if recorded != library_versions():
+        pytest.skip(f"library versions differ from the training run ({recorded} vs "
+                    f"{library_versions()}); exact rebuild is only promised for the same versions")
+    out = _train(ROOT / "corpora" / "trust", tmp_path / "re")
+    assert (out / "model.skops").read_bytes() == (directory / "model.skops").read_bytes()
+
+
+def test_copying_the_model_folder_keeps_it_loadable(tmp_path):
+    shutil.copytree(shipped_model_dir(), tmp_path / "copy")
+    assert TrustModel.load(tmp_path / "copy").predict([]) == []
