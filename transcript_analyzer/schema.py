@@ -27,3 +27,26 @@ SESSION_COLUMNS: tuple[str, ...] = (
 )
 
 ERROR_COLUMNS: tuple[str, ...] = ("source", "error", "line", "code")
+
+# Value types, so every output format (and every batch of a streamed run) has the same schema.
+_INT = ("turn_index", "word_count", "n_turns", "supporter_turns", "client_turns",
+        "supporter_words", "client_words", "open_questions", "closed_questions",
+        "simple_reflections", "complex_reflections", "jargon_count", "trust_building_turns",
+        "neutral_turns", "barrier_creating_turns", "ruptures", "line",
+        *(f"{flag}_turns" for flag in FLAGS))
+_NULLABLE_INT = (*FLAGS, "rupture")
+_FLOAT = ("start", "end", "trust_confidence", "supporter_talk_share", "percent_open_questions",
+          "reflection_to_question_ratio", "percent_complex_reflections", "jargon_per_100_words",
+          "trust_index", "trust_index_opening", "trust_index_middle", "trust_index_closing",
+          "client_mean_turn_words", "client_engagement_trend")
+
+
+def column_type(name: str) -> str:
+    """'int', 'nullable_int', 'float' or 'string' for an output column."""
+    if name in _NULLABLE_INT or name == "line":
+        return "nullable_int"
+    if name in _INT:
+        return "int"
+    if name in _FLOAT:
+        return "float"
+    return "string"

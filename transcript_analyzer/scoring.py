@@ -1,18 +1,30 @@
 """The end-to-end job behind `score`: inputs -> transcripts -> annotated rows -> tables.
 
-Every input ends up either scored or in the errors table; files inside folders that are not a
-transcript type are listed in `skipped`. Nothing here prints or exits.
+Inputs are discovered and read lazily, one file at a time, and scored in batches by an engine
+(`engine.py`), so a run streams: memory does not grow with the corpus. Every input ends up
+either scored or as an error row; files inside folders that are not a transcript type are
+listed in `skipped`. Nothing here prints or exits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .annotate import annotate
+from .engine import (
+    BatchItem,
+    Outcome,
+    ScoringConfig,
+    error_row,
+    run_dask,
+    run_local,
+    unexpected_error,
+)
 from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
 from .metrics import session_row
 from .model import Transcript
@@ -21,11 +33,13 @@ from .roles import assign_roles
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 
 STDIN = "-"
+BATCH_WORDS = 20_000
+BATCH_ITEMS = 64
 
 
 @dataclass
 class ScoreResult:
-    """Tidy outputs of a run: the same columns the CLI writes to CSV."""
+    """Tidy outputs of a run: the same columns the CLI writes."""
 
     utterances: pd.DataFrame
     sessions: pd.DataFrame
@@ -35,25 +49,26 @@ class ScoreResult:
 
 
 @dataclass
-class _Accumulator:
-    utterances: list[dict] = field(default_factory=list)
-    sessions: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    used_ids: set[str] = field(default_factory=set)
+class RunPlan:
+    """The inputs of a run, found before any file is read (paths only, so it stays small)."""
 
-    def unique_id(self, wanted: str) -> str:
-        candidate, n = wanted, 1
-        while candidate in self.used_ids:
-            n += 1
-            candidate = f"{wanted}-{n}"
-        self.used_ids.add(candidate)
-        return candidate
+    items: list[tuple[Path, str | None]]
+    skipped: list[str]
 
-    def error(self, exc: TranscriptAnalyzerError, source: str) -> None:
-        self.errors.append(
-            {"source": getattr(exc, "source", source), "error": str(exc),
-             "line": getattr(exc, "line", None), "code": exc.code}
-        )
+
+def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None) -> RunPlan:
+    """Expand folders; unknown extensions inside folders are skipped (and listed)."""
+    paths = list(paths)
+    items: list[tuple[Path, str | None]] = []
+    skipped: list[str] = []
+    for path, fmt, explicit in discover([p for p in paths if str(p) != STDIN]):
+        if fmt is None and not explicit and input_format is None:
+            skipped.append(str(path))
+        else:
+            items.append((path, fmt))
+    if any(str(p) == STDIN for p in paths):
+        items.append((Path(STDIN), input_format))
+    return RunPlan(items, skipped)
 
 
 def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None
@@ -78,77 +93,55 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
     return read_bytes(data, str(path), chosen, path.stem)
 
 
-def score(
-    paths: Iterable[str | Path],
-    *,
-    supporter: str | None = None,
-    input_format: str | None = None,
-    stdin: bytes | None = None,
-    classifier: object | None = None,
-    nlp: object | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> ScoreResult:
-    """Score transcripts in files and folders (searched recursively); `-` reads `stdin` bytes.
-
-    Returns DataFrames with the documented columns. Bad inputs become rows of `errors`.
-    """
-    from .classifier import load_classifier
-    from .nlp import shared_pipeline
-
-    nlp = nlp or shared_pipeline()
-    classifier = classifier or load_classifier()
-    acc = _Accumulator()
-    skipped: list[str] = []
-    items = []
-    for path, fmt, explicit in discover([p for p in paths if str(p) != STDIN]):
-        if fmt is None and not explicit and input_format is None:
-            skipped.append(str(path))
-        else:
-            items.append((path, fmt))
-    if any(str(p) == STDIN for p in paths):
-        items.append((Path(STDIN), input_format))
-    for done, (path, fmt) in enumerate(items, start=1):
+def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None
+               ) -> Iterator[BatchItem]:
+    """Transcripts (with run-unique ids) or error rows, in input order, one file at a time."""
+    used_ids: set[str] = set()
+    for path, fmt in plan.items:
         source = "<stdin>" if str(path) == STDIN else str(path)
         try:
             transcripts = _read(path, fmt, stdin, input_format)
         except TranscriptAnalyzerError as exc:
-            acc.error(exc, source)
-            transcripts = []
-        except Exception as exc:  # a reader bug must not lose the rest of the batch
-            acc.error(_unexpected(source, exc), source)
-            transcripts = []
+            yield error_row(exc, source)
+            continue
+        except Exception as exc:  # a reader bug must not lose the rest of the run
+            yield error_row(unexpected_error(source, exc), source)
+            continue
         for transcript in transcripts:
-            try:
-                _score_one(transcript, acc, nlp, classifier, supporter)
-            except TranscriptAnalyzerError as exc:
-                acc.error(exc, transcript.source)
-            except Exception as exc:
-                acc.error(_unexpected(transcript.source, exc), transcript.source)
-        if on_progress:
-            on_progress(done, len(items))
-    return ScoreResult(
-        utterances=pd.DataFrame(acc.utterances, columns=list(UTTERANCE_COLUMNS)),
-        sessions=pd.DataFrame(acc.sessions, columns=list(SESSION_COLUMNS)),
-        errors=pd.DataFrame(acc.errors, columns=list(ERROR_COLUMNS)),
-        skipped=skipped,
-        inputs=len(items),
-    )
+            transcript.id = _unique(transcript.id, used_ids)
+            yield transcript
 
 
-def _unexpected(source: str, exc: Exception) -> TranscriptReadError:
-    return TranscriptReadError(
-        source,
-        f"could not be processed because of an internal error ({type(exc).__name__}: {exc}); "
-        "please report this with the file if you can share it",
-        code="E999",
-    )
+def _unique(wanted: str, used: set[str]) -> str:
+    candidate, n = wanted, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{wanted}-{n}"
+    used.add(candidate)
+    return candidate
 
 
-def _score_one(transcript: Transcript, acc: _Accumulator, nlp, classifier, supporter) -> None:
-    assign_roles(transcript, supporter)
-    transcript.id = acc.unique_id(transcript.id)
+def batched(items: Iterable[BatchItem], max_words: int = BATCH_WORDS,
+            max_items: int = BATCH_ITEMS) -> Iterator[list[BatchItem]]:
+    """Group items so each batch is worth sending to a worker, but none is huge."""
+    batch: list[BatchItem] = []
+    words = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item, Transcript):
+            words += sum(len(t.text.split()) for t in item.turns)
+        if words >= max_words or len(batch) >= max_items:
+            yield batch
+            batch, words = [], 0
+    if batch:
+        yield batch
+
+
+def score_transcript(transcript: Transcript, nlp: Any, classifier: Any, config: ScoringConfig
+                     ) -> tuple[list[dict], dict]:
+    """Roles, annotation and session metrics for one transcript."""
+    assign_roles(transcript, config.supporter)
     rows = annotate(transcript, nlp, classifier)
-    acc.utterances.extend({c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows)
     meta = {
         **transcript.metadata,
         "transcript_id": transcript.id,
@@ -157,4 +150,89 @@ def _score_one(transcript: Transcript, acc: _Accumulator, nlp, classifier, suppo
         "classifier": getattr(classifier, "name", type(classifier).__name__),
         "warnings": transcript.warnings,
     }
-    acc.sessions.append(session_row(pd.DataFrame(rows), meta))
+    session = session_row(pd.DataFrame(rows), meta)
+    return [{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows], session
+
+
+def iter_outcomes(
+    plan: RunPlan,
+    *,
+    config: ScoringConfig | None = None,
+    input_format: str | None = None,
+    stdin: bytes | None = None,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    nlp: Any = None,
+    classifier: Any = None,
+) -> Iterator[Outcome]:
+    """Outcomes in input order, then turn order, whatever the engine and number of jobs."""
+    config = config or ScoringConfig()
+    batches = batched(iter_items(plan, input_format, stdin))
+    if engine == "dask":
+        results = run_dask(batches, config, jobs, scheduler)
+    else:
+        results = run_local(batches, config, jobs, nlp, classifier)
+    for outcomes in results:
+        yield from outcomes
+
+
+def score(
+    paths: Iterable[str | Path],
+    *,
+    supporter: str | None = None,
+    input_format: str | None = None,
+    stdin: bytes | None = None,
+    classifier: Any = None,
+    nlp: Any = None,
+    model_dir: str | None = None,
+    trust_model: bool = False,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ScoreResult:
+    """Score transcripts in files and folders (searched recursively); `-` reads `stdin` bytes.
+
+    Returns DataFrames with the documented columns; bad inputs become rows of `errors`. For
+    corpora too large for memory, use the CLI (or `iter_outcomes` with a writer), which streams.
+    """
+    plan = plan_inputs(paths, input_format)
+    config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model)
+    utterances: list[dict] = []
+    sessions: list[dict] = []
+    errors: list[dict] = []
+    for outcome in track_progress(
+        iter_outcomes(plan, config=config, input_format=input_format, stdin=stdin, jobs=jobs,
+                      engine=engine, scheduler=scheduler, nlp=nlp, classifier=classifier),
+        len(plan.items), on_progress,
+    ):
+        utterances.extend(outcome.utterances)
+        if outcome.session is not None:
+            sessions.append(outcome.session)
+        if outcome.error is not None:
+            errors.append(outcome.error)
+    return ScoreResult(
+        utterances=pd.DataFrame(utterances, columns=list(UTTERANCE_COLUMNS)),
+        sessions=pd.DataFrame(sessions, columns=list(SESSION_COLUMNS)),
+        errors=pd.DataFrame(errors, columns=list(ERROR_COLUMNS)),
+        skipped=plan.skipped,
+        inputs=len(plan.items),
+    )
+
+
+def track_progress(outcomes: Iterable[Outcome], total: int,
+                   on_progress: Callable[[int, int], None] | None) -> Iterator[Outcome]:
+    """Call `on_progress(done_inputs, total)` whenever the input being reported changes."""
+    done, last = 0, None
+    for outcome in outcomes:
+        source = outcome.session["source"] if outcome.session else outcome.error["source"]
+        if source != last:
+            if last is not None:
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+            last = source
+        yield outcome
+    if on_progress and last is not None:
+        on_progress(done + 1, total)

@@ -1,36 +1,159 @@
-"""Stage 6, writing: tables to files, each written to a temporary file and renamed into place,
-so an interrupted run never leaves a half-written CSV behind."""
+"""Stage 6, writing: streamed tables in CSV, Parquet or JSONL, finished atomically.
+
+Each table is written incrementally to a temporary file in the output folder (CSV appends,
+Parquet row groups, JSONL lines) and renamed into place only when the run completes, so a run
+that is killed leaves the previous complete output, never a torn file.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-OUTPUT_FILES = ("utterances", "sessions", "errors")
+from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS, column_type
+
+FORMATS = ("csv", "parquet", "jsonl")
+TABLES: dict[str, Sequence[str]] = {
+    "utterances": UTTERANCE_COLUMNS,
+    "sessions": SESSION_COLUMNS,
+    "errors": ERROR_COLUMNS,
+}
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write `frame` to `path` via a temp file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _typed_frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in columns:
+        kind = column_type(column)
+        if kind == "int":
+            frame[column] = pd.to_numeric(frame[column]).astype("int64")
+        elif kind == "nullable_int":
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif kind == "float":
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        else:
+            frame[column] = frame[column].astype("string")
+    return frame
+
+
+def _arrow_schema(columns: Sequence[str]):
+    import pyarrow as pa
+
+    types = {"int": pa.int64(), "nullable_int": pa.int64(), "float": pa.float64(),
+             "string": pa.string()}
+    return pa.schema([(c, types[column_type(c)]) for c in columns])
+
+
+class TableWriter:
+    """One output table, appended to batch by batch, renamed into place on `commit()`."""
+
+    def __init__(self, path: Path, columns: Sequence[str], fmt: str) -> None:
+        self.path, self.columns, self.fmt = path, list(columns), fmt
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.rows_written = 0
+        self._parquet = None
+        self._handle = None
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            self._parquet = pq.ParquetWriter(self.tmp, _arrow_schema(self.columns))
+        else:
+            self._handle = open(self.tmp, "w", encoding="utf-8", newline="")
+            if fmt == "csv":
+                self._handle.write(",".join(self.columns) + "\n")
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        frame = _typed_frame(rows, self.columns)
+        if self.fmt == "csv":
+            frame.to_csv(self._handle, index=False, header=False)
+        elif self.fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                self._handle.write(json.dumps({k: _json_value(v) for k, v in record.items()},
+                                              ensure_ascii=False) + "\n")
+        else:
+            import pyarrow as pa
+
+            self._parquet.write_table(
+                pa.Table.from_pandas(frame, schema=self._parquet.schema, preserve_index=False))
+        self.rows_written += len(rows)
+
+    def _close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+
+    def commit(self) -> Path:
+        self._close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+class OutputSet:
+    """The three tables of a run, committed together or not at all."""
+
+    def __init__(self, out_dir: str | Path, fmt: str = "csv") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}")
+        self.out_dir = Path(out_dir)
+        self.fmt = fmt
+        self.writers: dict[str, TableWriter] = {}
+        try:
+            for name, columns in TABLES.items():
+                self.writers[name] = TableWriter(self.out_dir / f"{name}.{fmt}", columns, fmt)
+        except BaseException:
+            self.abort()
+            raise
+
+    def __getitem__(self, name: str) -> TableWriter:
+        return self.writers[name]
+
+    def commit(self) -> dict[str, Path]:
+        return {name: writer.commit() for name, writer in self.writers.items()}
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.abort()
+
+
+def write_result(result: Any, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+    """Write an in-memory `ScoreResult` (always all three tables, even when empty)."""
+    outputs = OutputSet(out_dir, fmt)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, path)
+        for name in TABLES:
+            outputs[name].write(getattr(result, name).to_dict(orient="records"))
+        return outputs.commit()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        outputs.abort()
         raise
-
-
-def write_result(result, out_dir: str | Path) -> dict[str, Path]:
-    """Write utterances.csv, sessions.csv and errors.csv (always, even when empty)."""
-    out = Path(out_dir)
-    written = {}
-    for name in OUTPUT_FILES:
-        path = out / f"{name}.csv"
-        write_csv_atomic(getattr(result, name), path)
-        written[name] = path
-    return written

@@ -1,0 +1,159 @@
+"""Where scoring runs: in this process, in a pool of worker processes, or on a Dask cluster.
+
+Work is cut into batches of transcripts. Every engine returns batch results in submission order
+and keeps only a bounded number of batches in flight, so output order is deterministic and
+memory stays flat however large the corpus. Each worker builds the spaCy pipeline and loads the
+model once, on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import TranscriptAnalyzerError, TranscriptReadError
+from .model import Transcript
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Everything a worker needs to rebuild the same scorer; small and picklable."""
+
+    supporter: str | None = None
+    model_dir: str | None = None
+    trust_model: bool = False
+    redact: bool = False
+
+
+@dataclass
+class Outcome:
+    """The result of one transcript (rows and session) or one failed input (error)."""
+
+    utterances: list[dict[str, Any]]
+    session: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
+# A batch item is a Transcript to score, or an error dict already found while reading.
+BatchItem = Transcript | dict
+
+_STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
+
+
+def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
+    if nlp is not None and classifier is not None:
+        return nlp, classifier
+    if config not in _STATE:
+        from .classifier import load_classifier
+        from .nlp import shared_pipeline
+
+        _STATE[config] = (nlp or shared_pipeline(),
+                          classifier or load_classifier(config.model_dir, config.trust_model))
+    return _STATE[config]
+
+
+def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
+    return {"source": getattr(exc, "source", source), "error": str(exc),
+            "line": getattr(exc, "line", None), "code": exc.code}
+
+
+def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
+    return TranscriptReadError(
+        source,
+        f"could not be processed because of an internal error ({type(exc).__name__}: {exc}); "
+        "please report this with the file if you can share it",
+        code="E999",
+    )
+
+
+def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
+                classifier: Any = None) -> list[Outcome]:
+    """Score a batch; runs in whichever process the engine chose."""
+    from .scoring import score_transcript
+
+    nlp, classifier = _scorer(config, nlp, classifier)
+    outcomes = []
+    for item in batch:
+        if isinstance(item, dict):
+            outcomes.append(Outcome([], None, item))
+            continue
+        try:
+            rows, session = score_transcript(item, nlp, classifier, config)
+            outcomes.append(Outcome(rows, session, None))
+        except TranscriptAnalyzerError as exc:
+            outcomes.append(Outcome([], None, error_row(exc, item.source)))
+        except Exception as exc:  # one bad transcript must not lose the rest of the batch
+            outcomes.append(Outcome([], None, error_row(unexpected_error(item.source, exc),
+                                                        item.source)))
+    return outcomes
+
+
+def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result
+             ) -> Iterator[list[Outcome]]:
+    """Submit batches with at most `window` in flight, yield results in submission order."""
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= window:
+            yield result(pending.popleft())
+    while pending:
+        yield result(pending.popleft())
+
+
+def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: int = 1,
+              nlp: Any = None, classifier: Any = None) -> Iterator[list[Outcome]]:
+    """In this process (jobs=1, or when everything fits one batch) or in a pool of `jobs`
+    worker processes."""
+    batches = iter(batches)
+    first = next(batches, None)
+    second = next(batches, None) if first is not None else None
+    if jobs <= 1 or second is None:
+        for batch in (b for b in (first, second) if b is not None):
+            yield score_batch(batch, config, nlp, classifier)
+        for batch in batches:
+            yield score_batch(batch, config, nlp, classifier)
+        return
+    import itertools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if os.name == "posix":
+        # Load the pipeline and model once here; forked workers share them copy-on-write.
+        _STATE.setdefault(config, _scorer(config, nlp, classifier))
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from _ordered(lambda b: pool.submit(score_batch, b, config),
+                            itertools.chain([first, second], batches),
+                            window=jobs * 2, result=lambda f: f.result())
+
+
+def run_dask(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: int = 1,
+             scheduler: str | None = None) -> Iterator[list[Outcome]]:
+    """On an existing dask.distributed scheduler, or a LocalCluster of `jobs` processes."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("--engine dask needs dask.distributed: pip install "
+                         "'transcript-analyzer[dask]'") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        yield from _ordered(lambda b: client.submit(score_batch, b, config, pure=False),
+                            batches, window=n_workers * 2, result=lambda f: f.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
