@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 
 from transcript_analyzer.annotate import mark_ruptures, segment_of
+from transcript_analyzer.detectors.behaviours import FLAGS
 from transcript_analyzer.metrics import session_row
 
 
@@ -47,11 +47,9 @@ def _utterances(labels, words=10):
                          "trust_label": label if role == "supporter" else None,
                          "segment": segment_of(len(rows), n)})
     mark_ruptures(rows)
-    frame = pd.DataFrame(rows)
-    for flag in ("affirmation", "validation", "shared_experience", "autonomy_support",
-                 "advice_without_permission", "directive", "judging", "minimising"):
-        frame[flag] = 0
-    return frame
+    for row in rows:
+        row.update(dict.fromkeys(FLAGS, 0 if row["role"] == "supporter" else None))
+    return rows
 
 
 def test_trust_index_by_segment_and_overall():

@@ -7,6 +7,7 @@ has used so far are handed to the detectors as context.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from spacy.language import Language
@@ -14,8 +15,9 @@ from spacy.language import Language
 from .classifier import turn_features
 from .detectors.behaviours import FLAGS
 from .model import Role, Transcript
+from .nlp import word_count
+from .schema import SEGMENTS
 
-SEGMENTS = ("opening", "middle", "closing")
 RUPTURE_RUN = 3
 
 
@@ -46,66 +48,77 @@ def mark_ruptures(rows: list[dict[str, Any]]) -> int:
     return runs
 
 
-def _word_count(doc) -> int:
-    return sum(1 for t in doc if not (t.is_punct or t.is_space))
+_EMPTY = {"question_type": "none", "reflection_type": "none", "trust_label": None,
+          "trust_confidence": None, "jargon_terms": "", "jargon_rules": "",
+          "jargon_alternatives": "", **{flag: None for flag in FLAGS}}
+
+
+def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier: Any
+                   ) -> list[list[dict[str, Any]]]:
+    """Rows for several transcripts at once: one spaCy pass and one model call per batch,
+    which is where the time goes."""
+    all_docs = []
+    supporter_docs = []
+    for transcript in transcripts:
+        docs = [nlp.make_doc(turn.text) for turn in transcript.turns]
+        prev_client = ""
+        client_said: list[str] = []
+        for turn, doc in zip(transcript.turns, docs):
+            if turn.role is Role.CLIENT:
+                prev_client = turn.text
+                client_said.append(turn.text.lower())
+            elif turn.role is Role.SUPPORTER:
+                doc._.ta_context = {"prev_client_text": prev_client,
+                                    "client_text_lower": " ".join(client_said)}
+                supporter_docs.append(doc)
+        all_docs.append(docs)
+    # Components annotate the Doc objects in place, so the docs in all_docs carry the results.
+    for _ in nlp.pipe(supporter_docs):
+        pass
+    features = [turn_features(doc) for doc in supporter_docs]
+    predictions = classifier.predict(features)
+    by_doc = {id(doc): (f, p) for doc, f, p in zip(supporter_docs, features, predictions)}
+
+    results = []
+    for transcript, docs in zip(transcripts, all_docs):
+        rows = []
+        n_turns = len(transcript.turns)
+        for position, (turn, doc) in enumerate(zip(transcript.turns, docs)):
+            row: dict[str, Any] = {
+                "transcript_id": transcript.id,
+                "turn_index": turn.index,
+                "speaker": turn.speaker,
+                "role": turn.role.value if turn.role else Role.OTHER.value,
+                "text": turn.text,
+                "word_count": word_count(doc),
+                "start": turn.start,
+                "end": turn.end,
+                "segment": segment_of(position, n_turns),
+                "source": transcript.source,
+            }
+            if id(doc) in by_doc:
+                feature, (label, confidence) = by_doc[id(doc)]
+                hits = doc._.ta_jargon or []
+                row.update(
+                    question_type=doc._.ta_question_type,
+                    reflection_type=doc._.ta_reflection_type,
+                    trust_label=label,
+                    trust_confidence=confidence,
+                    jargon_terms="; ".join(h.text for h in hits),
+                    jargon_rules="; ".join(h.rule for h in hits),
+                    jargon_alternatives="; ".join(
+                        f"{h.text}: {' | '.join(h.alternatives)}" for h in hits if h.alternatives
+                    ),
+                    **{flag: int(feature[flag]) for flag in FLAGS},
+                )
+            else:
+                row.update(_EMPTY)
+            rows.append(row)
+        mark_ruptures(rows)
+        results.append(rows)
+    return results
 
 
 def annotate(transcript: Transcript, nlp: Language, classifier: Any) -> list[dict[str, Any]]:
     """One row per turn with the pinned utterance columns (order set by the writer)."""
-    docs = [nlp.make_doc(turn.text) for turn in transcript.turns]
-    prev_client = ""
-    client_said: list[str] = []
-    supporter_docs = []
-    for turn, doc in zip(transcript.turns, docs):
-        if turn.role is Role.CLIENT:
-            prev_client = turn.text
-            client_said.append(turn.text.lower())
-        elif turn.role is Role.SUPPORTER:
-            doc._.ta_context = {
-                "prev_client_text": prev_client,
-                "client_text_lower": " ".join(client_said),
-            }
-            supporter_docs.append(doc)
-    annotated = {id(d): d for d in nlp.pipe(supporter_docs)}
-    features = [turn_features(annotated[id(d)]) for d in supporter_docs]
-    predictions = dict(zip((id(d) for d in supporter_docs), classifier.predict(features)))
-    feature_of = dict(zip((id(d) for d in supporter_docs), features))
-
-    rows = []
-    n_turns = len(transcript.turns)
-    for position, (turn, doc) in enumerate(zip(transcript.turns, docs)):
-        row: dict[str, Any] = {
-            "transcript_id": transcript.id,
-            "turn_index": turn.index,
-            "speaker": turn.speaker,
-            "role": turn.role.value if turn.role else Role.OTHER.value,
-            "text": turn.text,
-            "word_count": _word_count(doc),
-            "start": turn.start,
-            "end": turn.end,
-            "segment": segment_of(position, n_turns),
-            "source": transcript.source,
-        }
-        if id(doc) in annotated:
-            done = annotated[id(doc)]
-            label, confidence = predictions[id(doc)]
-            hits = done._.ta_jargon or []
-            row.update(
-                question_type=done._.ta_question_type,
-                reflection_type=done._.ta_reflection_type,
-                trust_label=label,
-                trust_confidence=confidence,
-                jargon_terms="; ".join(h.text for h in hits),
-                jargon_rules="; ".join(h.rule for h in hits),
-                jargon_alternatives="; ".join(
-                    f"{h.text}: {' | '.join(h.alternatives)}" for h in hits if h.alternatives
-                ),
-                **{flag: int(feature_of[id(doc)][flag]) for flag in FLAGS},
-            )
-        else:
-            row.update(question_type="none", reflection_type="none", trust_label=None,
-                       trust_confidence=None, jargon_terms="", jargon_rules="",
-                       jargon_alternatives="", **{flag: None for flag in FLAGS})
-        rows.append(row)
-    mark_ruptures(rows)
-    return rows
+    return annotate_batch([transcript], nlp, classifier)[0]

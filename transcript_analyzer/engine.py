@@ -71,24 +71,14 @@ def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
 
 def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
                 classifier: Any = None) -> list[Outcome]:
-    """Score a batch; runs in whichever process the engine chose."""
-    from .scoring import score_transcript
+    """Score a batch; runs in whichever process the engine chose. Order is kept."""
+    from .scoring import score_transcripts
 
     nlp, classifier = _scorer(config, nlp, classifier)
-    outcomes = []
-    for item in batch:
-        if isinstance(item, dict):
-            outcomes.append(Outcome([], None, item))
-            continue
-        try:
-            rows, session = score_transcript(item, nlp, classifier, config)
-            outcomes.append(Outcome(rows, session, None))
-        except TranscriptAnalyzerError as exc:
-            outcomes.append(Outcome([], None, error_row(exc, item.source)))
-        except Exception as exc:  # one bad transcript must not lose the rest of the batch
-            outcomes.append(Outcome([], None, error_row(unexpected_error(item.source, exc),
-                                                        item.source)))
-    return outcomes
+    transcripts = [item for item in batch if not isinstance(item, dict)]
+    scored = iter(score_transcripts(transcripts, nlp, classifier, config))
+    return [Outcome([], None, item) if isinstance(item, dict) else next(scored)
+            for item in batch]
 
 
 def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result

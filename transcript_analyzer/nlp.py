@@ -10,7 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from . import detectors  # noqa: F401  (registers the ta_* factories)
 
@@ -33,3 +35,11 @@ def build_pipeline(with_detectors: bool = True) -> Language:
 def shared_pipeline(with_detectors: bool = True) -> Language:
     """One pipeline per process: loading lookups and patterns is the slow part of start-up."""
     return build_pipeline(with_detectors)
+
+
+def word_count(doc: Doc) -> int:
+    """Tokens that are neither punctuation nor space, counted in C rather than per Token."""
+    if not len(doc):
+        return 0
+    flags = doc.to_array([IS_PUNCT, IS_SPACE])
+    return int(len(doc) - (flags.max(axis=1) > 0).sum())

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from .detectors.behaviours import FLAGS
 
+SEGMENTS: tuple[str, ...] = ("opening", "middle", "closing")
+
 UTTERANCE_COLUMNS: tuple[str, ...] = (
     "transcript_id", "turn_index", "speaker", "role", "text", "word_count", "start", "end",
     "question_type", "reflection_type", "trust_label", "trust_confidence",
@@ -23,7 +25,7 @@ SESSION_COLUMNS: tuple[str, ...] = (
     "trust_building_turns", "neutral_turns", "barrier_creating_turns", "trust_index",
     "trust_index_opening", "trust_index_middle", "trust_index_closing", "ruptures",
     *(f"{flag}_turns" for flag in FLAGS),
-    "client_mean_turn_words", "client_engagement_trend", "classifier", "warnings",
+    "client_mean_turn_words", "client_engagement_trend", "pii_flags", "classifier", "warnings",
 )
 
 ERROR_COLUMNS: tuple[str, ...] = ("source", "error", "line", "code")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .annotate import annotate
+from .annotate import annotate_batch
 from .engine import (
     BatchItem,
     Outcome,
@@ -137,11 +137,23 @@ def batched(items: Iterable[BatchItem], max_words: int = BATCH_WORDS,
         yield batch
 
 
-def score_transcript(transcript: Transcript, nlp: Any, classifier: Any, config: ScoringConfig
-                     ) -> tuple[list[dict], dict]:
-    """Roles, annotation and session metrics for one transcript."""
+def _prepare(transcript: Transcript, config: ScoringConfig) -> None:
+    """Roles, then the personal-data check (and redaction, before any NLP sees the text)."""
+    from .privacy import find_pii, pii_summary, redact
+
     assign_roles(transcript, config.supporter)
-    rows = annotate(transcript, nlp, classifier)
+    speakers = transcript.speakers
+    found = []
+    for turn in transcript.turns:
+        hits = find_pii(turn.text, speakers)
+        if hits:
+            found.extend(hits)
+            if config.redact:
+                turn.text = redact(turn.text, hits)
+    transcript.metadata["pii_flags"] = pii_summary(found)
+
+
+def _session(transcript: Transcript, rows: list[dict], classifier: Any) -> dict:
     meta = {
         **transcript.metadata,
         "transcript_id": transcript.id,
@@ -150,8 +162,35 @@ def score_transcript(transcript: Transcript, nlp: Any, classifier: Any, config: 
         "classifier": getattr(classifier, "name", type(classifier).__name__),
         "warnings": transcript.warnings,
     }
-    session = session_row(pd.DataFrame(rows), meta)
-    return [{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows], session
+    return session_row(rows, meta)
+
+
+def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
+                      config: ScoringConfig) -> list[Outcome]:
+    """Outcomes for a batch, in order. One transcript's failure never loses the others."""
+    outcomes: list[Outcome | None] = [None] * len(transcripts)
+    ready: list[int] = []
+    for i, transcript in enumerate(transcripts):
+        try:
+            _prepare(transcript, config)
+            ready.append(i)
+        except TranscriptAnalyzerError as exc:
+            outcomes[i] = Outcome([], None, error_row(exc, transcript.source))
+    try:
+        annotated = annotate_batch([transcripts[i] for i in ready], nlp, classifier)
+    except Exception:
+        annotated = None  # find the culprit one transcript at a time
+    for position, i in enumerate(ready):
+        transcript = transcripts[i]
+        try:
+            rows = annotated[position] if annotated is not None else \
+                annotate_batch([transcript], nlp, classifier)[0]
+            outcomes[i] = Outcome([{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows],
+                                  _session(transcript, rows, classifier), None)
+        except Exception as exc:
+            outcomes[i] = Outcome([], None, error_row(unexpected_error(transcript.source, exc),
+                                                      transcript.source))
+    return [o for o in outcomes if o is not None]
 
 
 def iter_outcomes(

@@ -7,6 +7,7 @@ that is killed leaves the previous complete output, never a torn file.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -27,19 +28,20 @@ TABLES: dict[str, Sequence[str]] = {
 }
 
 
-def _typed_frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column in columns:
-        kind = column_type(column)
-        if kind == "int":
-            frame[column] = pd.to_numeric(frame[column]).astype("int64")
-        elif kind == "nullable_int":
-            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-        elif kind == "float":
-            frame[column] = pd.to_numeric(frame[column]).astype("float64")
-        else:
-            frame[column] = frame[column].astype("string")
-    return frame
+def _clean(value: Any) -> Any:
+    """None for every kind of missing value (None, NaN, pandas NA)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    value = _clean(value)
+    return "" if value is None else value
 
 
 def _arrow_schema(columns: Sequence[str]):
@@ -51,7 +53,9 @@ def _arrow_schema(columns: Sequence[str]):
 
 
 class TableWriter:
-    """One output table, appended to batch by batch, renamed into place on `commit()`."""
+    """One output table, appended to in buffered chunks, renamed into place on `commit()`."""
+
+    BUFFER_ROWS = 5000
 
     def __init__(self, path: Path, columns: Sequence[str], fmt: str) -> None:
         self.path, self.columns, self.fmt = path, list(columns), fmt
@@ -60,8 +64,10 @@ class TableWriter:
         os.close(fd)
         self.tmp = Path(tmp)
         self.rows_written = 0
+        self._buffer: list[dict[str, Any]] = []
         self._parquet = None
         self._handle = None
+        self._csv = None
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -69,23 +75,30 @@ class TableWriter:
         else:
             self._handle = open(self.tmp, "w", encoding="utf-8", newline="")
             if fmt == "csv":
-                self._handle.write(",".join(self.columns) + "\n")
+                self._csv = csv.writer(self._handle)
+                self._csv.writerow(self.columns)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
+        self._buffer.extend(rows)
+        if len(self._buffer) >= self.BUFFER_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        rows, self._buffer = self._buffer, []
         if not rows:
             return
-        frame = _typed_frame(rows, self.columns)
         if self.fmt == "csv":
-            frame.to_csv(self._handle, index=False, header=False)
+            self._csv.writerows([[_csv_cell(row.get(c)) for c in self.columns] for row in rows])
         elif self.fmt == "jsonl":
-            for record in frame.to_dict(orient="records"):
-                self._handle.write(json.dumps({k: _json_value(v) for k, v in record.items()},
-                                              ensure_ascii=False) + "\n")
+            self._handle.writelines(
+                json.dumps({c: _clean(row.get(c)) for c in self.columns}, ensure_ascii=False)
+                + "\n" for row in rows)
         else:
             import pyarrow as pa
 
-            self._parquet.write_table(
-                pa.Table.from_pandas(frame, schema=self._parquet.schema, preserve_index=False))
+            self._parquet.write_table(pa.Table.from_pylist(
+                [{c: _clean(row.get(c)) for c in self.columns} for row in rows],
+                schema=self._parquet.schema))
         self.rows_written += len(rows)
 
     def _close(self) -> None:
@@ -99,25 +112,17 @@ class TableWriter:
             self._handle = None
 
     def commit(self) -> Path:
+        self._flush()
         self._close()
         os.replace(self.tmp, self.path)
         return self.path
 
     def abort(self) -> None:
+        self._buffer = []
         try:
             self._close()
         finally:
             self.tmp.unlink(missing_ok=True)
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 class OutputSet:

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 
 from ..detectors.behaviours import FLAGS
 from ..extensions import context
+from ..nlp import word_count
 
 NUMERIC_FEATURES: tuple[str, ...] = (
     "n_jargon", "n_rare", "log_words", "n_sents", "client_asked_for_advice", *FLAGS,
@@ -21,7 +22,7 @@ def turn_features(doc: Doc) -> dict[str, object]:
     """Text, context and detector outputs of one annotated supporter turn."""
     flags = doc._.ta_flags or {}
     jargon = doc._.ta_jargon or []
-    n_words = sum(1 for t in doc if not t.is_punct and not t.is_space)
+    n_words = word_count(doc)
     row: dict[str, object] = {
         "text": doc.text,
         "prev_client_text": context(doc).get("prev_client_text") or "",

@@ -1,0 +1,147 @@
+"""Throughput, memory and start-up benchmark for `transcript-analyzer score`.
+
+Builds a synthetic corpus of at least 1 million words from text the project owns (the sample
+transcripts and the authored trust corpus), with a seeded generator, then measures in one run:
+
+1. words per second of `score -j 1`;
+2. words per second of bare `spacy.blank("en").pipe` over the same turn texts (the ceiling);
+3. the ratio of the two;
+4. peak RSS of `score -j 1` at 1x and 3x the corpus;
+5. the speed-up of `-j 2` over `-j 1`;
+plus the wall time of `transcript-analyzer --help` and of scoring one sample file from a cold
+start. Prints one JSON line. Each `score` runs in a fresh child process so its peak RSS is its
+own. Usage: python benchmarks/throughput.py [--words 1000000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _turn_pool() -> tuple[list[str], list[str]]:
+    """Supporter and client utterances the project wrote itself."""
+    import pandas as pd
+
+    supporter, client = [], []
+    for path in sorted(glob.glob(str(ROOT / "corpora" / "trust" / "*.csv"))):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        supporter += frame["text"].tolist()
+        client += [t for t in frame["client_prev"].tolist() if t]
+    from transcript_analyzer import score
+
+    samples = score([ROOT / "sample_transcripts"], jobs=1).utterances
+    supporter += samples.loc[samples["role"] == "supporter", "text"].tolist()
+    client += samples.loc[samples["role"] == "client", "text"].tolist()
+    return supporter, client
+
+
+def build_corpus(folder: Path, words: int, seed: int) -> tuple[int, list[str]]:
+    """Write transcripts of 20-60 turns as .txt files until `words` words are reached."""
+    supporter, client = _turn_pool()
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    total, texts, n = 0, [], 0
+    while total < words:
+        lines = []
+        for turn in range(rng.randint(20, 60)):
+            text = rng.choice(supporter if turn % 2 == 0 else client)
+            speaker = "Supporter" if turn % 2 == 0 else "Client"
+            lines.append(f"{speaker}: {text}")
+            texts.append(text)
+            total += len(text.split())
+        (folder / f"session_{n:05d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        n += 1
+    return total, texts
+
+
+def _child(args: list[str]) -> dict:
+    """Run score in a fresh process; it reports its own time and peak RSS."""
+    code = (
+        "import resource, sys, time, json\n"
+        "from transcript_analyzer.cli import main\n"
+        "t = time.perf_counter()\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as e:\n"
+        "    code = e.code\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t, 'exit': code,\n"
+        "    'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}),\n"
+        "    file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    last = [line for line in proc.stderr.splitlines() if line.startswith("{")]
+    if not last:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(last[-1])
+
+
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-3x", action="store_true", help="skip the 3x memory run")
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        words, texts = build_corpus(tmp / "x1", options.words, options.seed)
+
+        import spacy
+
+        nlp = spacy.blank("en")
+        start = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=1000):
+            pass
+        bare_wps = words / (time.perf_counter() - start)
+
+        j1 = _child(["score", str(tmp / "x1"), "--out", str(tmp / "o1"), "-j", "1",
+                     "--no-progress"])
+        j2 = _child(["score", str(tmp / "x1"), "--out", str(tmp / "o2"), "-j", "2",
+                     "--no-progress"])
+        result = {
+            "corpus_words": words,
+            "corpus_transcripts": len(os.listdir(tmp / "x1")),
+            "score_j1_words_per_s": round(words / j1["seconds"]),
+            "bare_spacy_words_per_s": round(bare_wps),
+            "ratio_score_to_bare_spacy": round(words / j1["seconds"] / bare_wps, 3),
+            "score_j2_words_per_s": round(words / j2["seconds"]),
+            "speedup_j2_over_j1": round(j1["seconds"] / j2["seconds"], 2),
+            "peak_rss_mb_1x": round(j1["peak_rss_mb"], 1),
+        }
+        if not options.skip_3x:
+            words3, _ = build_corpus(tmp / "x3", 3 * options.words, options.seed + 1)
+            j1_3x = _child(["score", str(tmp / "x3"), "--out", str(tmp / "o3"), "-j", "1",
+                            "--no-progress"])
+            result["corpus_words_3x"] = words3
+            result["peak_rss_mb_3x"] = round(j1_3x["peak_rss_mb"], 1)
+            result["rss_ratio_3x_over_1x"] = round(j1_3x["peak_rss_mb"] / j1["peak_rss_mb"], 3)
+        sample = str(ROOT / "sample_transcripts" / "good_veteran_peer.srt")
+        exe = [sys.executable, "-m", "transcript_analyzer"]
+        result["help_seconds"] = round(min(_timed([*exe, "--help"]) for _ in range(3)), 3)
+        result["one_file_cold_seconds"] = round(min(
+            _timed([*exe, "score", sample, "--out", str(tmp / "one"), "-j", "1"])
+            for _ in range(3)), 3)
+        result["cpus"] = os.cpu_count()
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
