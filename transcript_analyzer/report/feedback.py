@@ -335,9 +335,9 @@ def select_strengths(turns: list[Turn], n: int = N_STRENGTHS) -> list[Moment]:
 
     Candidates are trust-building supporter turns that no detector flags as a barrier (the
     codebook's rule: one roadblock is enough). First one turn per named move (complex
-    reflection, validation, ...) in order of confidence, then the most confident of the rest.
-    Very short turns ("Mm-hmm") are only used when nothing longer is left. Returned in
-    transcript order.
+    reflection, validation, ...) in order of confidence, then other turns with a named move,
+    then turns only the model vouches for. Very short turns ("Mm-hmm") are only used when
+    nothing longer is left. Returned in transcript order.
     """
     candidates = [t for t in turns if t.label == "trust_building" and not _has_barrier_signal(t)]
 
@@ -353,7 +353,8 @@ def select_strengths(turns: list[Turn], n: int = N_STRENGTHS) -> list[Moment]:
         if len(chosen) < n and key != "unexplained" and key not in used:
             chosen.append(t)
             used.add(key)
-    for pool in (long_enough, candidates):
+    named = [t for t in long_enough if t.themes[0].key != "unexplained"]
+    for pool in (named, long_enough, candidates):
         for t in pool:
             if len(chosen) < n and t not in chosen:
                 chosen.append(t)
@@ -424,15 +425,20 @@ def trust_index_numbers(session: Mapping) -> list[Metric]:
     return out
 
 
-def _headline(moments: list[Moment]) -> Moment | None:
-    """The moment whose first theme comes up most often (earliest on ties); named themes only."""
+def _headline(moments: list[Moment], order: list[str] | None = None) -> Moment | None:
+    """The moment whose first theme comes up most often; named themes only.
+
+    Ties go to the theme earlier in `order` (the strength signals list), else the earliest turn.
+    """
     named = [m for m in moments if m.themes[0].key != "unexplained"]
     if not named:
         return None
     counts: dict[str, int] = {}
     for m in named:
         counts[m.themes[0].key] = counts.get(m.themes[0].key, 0) + 1
-    return max(named, key=lambda m: counts[m.themes[0].key])
+    rank = {key: i for i, key in enumerate(order or [])}
+    return max(named, key=lambda m: (counts[m.themes[0].key],
+                                     -rank.get(m.themes[0].key, len(rank))))
 
 
 def _summary(session: Mapping, clients: list[str], index: list[Metric]) -> list[str]:
@@ -477,7 +483,7 @@ def build_feedback(utterances: pd.DataFrame, session: Mapping) -> Feedback:
     index = trust_index_numbers(session)
     strengths = select_strengths(turns)
     to_work_on = select_to_work_on(turns)
-    keep = _headline(strengths)
+    keep = _headline(strengths, [k for _, _, k in _themes_data()["strength_signals"]])
     return Feedback(
         transcript_id=str(session["transcript_id"]),
         source=str(session.get("source") or ""),
