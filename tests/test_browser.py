@@ -1,0 +1,228 @@
+"""End-to-end: a generated report in headless Chromium (Debian's chromium + playwright).
+
+Skips with the reason when playwright or a Chromium binary is missing; CI installs both
+(`.ci/run` installs Debian's chromium, the `test` extra installs playwright). The browser is
+never downloaded by playwright: the system binary is used via `executable_path`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from transcript_analyzer.cli import main
+
+from .conftest import SAMPLES
+
+SAMPLE = "mixed_youth_zoom.vtt"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+LABELS = ("trust_building", "neutral", "barrier_creating")
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="playwright is not installed (pip install '.[test]' installs it)")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium found at /usr/bin/chromium or on PATH "
+                    "(Debian: apt-get install chromium; CI installs it in .ci/run)")
+    with sync_api.sync_playwright() as p:
+        try:
+            chromium = p.chromium.launch(executable_path=executable, headless=True,
+                                         args=CHROMIUM_FLAGS)
+        except Exception as exc:  # a broken or incompatible binary: say so, don't error
+            pytest.skip(f"Chromium at {executable} could not be started: {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, nlp):
+    """`score SAMPLE --out --html-dir` through the CLI, in one process.
+
+    The transparent rule classifier stands in for the trained model so the test is fast; the
+    report is built the same way whichever classifier labelled the turns.
+    """
+    import transcript_analyzer.cli as cli
+    import transcript_analyzer.engine as engine
+    from transcript_analyzer.classifier import RuleTrustClassifier
+
+    tmp = tmp_path_factory.mktemp("browser")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
+        mp.setattr(engine, "_STATE", {})  # the engine caches the pipeline per config
+        result = CliRunner().invoke(main, [
+            "score", str(SAMPLES / SAMPLE), "--out", str(tmp / "out"),
+            "--html-dir", str(tmp / "html"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    return tmp
+
+
+@pytest.fixture()
+def page(browser, generated):
+    """A fresh page on the report, recording every request the page makes."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.report = generated / "html" / f"{Path(SAMPLE).stem}.html"
+    page.goto(page.report.as_uri())
+    yield page
+    context.close()
+
+
+def _utterances(generated: Path) -> pd.DataFrame:
+    frame = pd.read_csv(generated / "out" / "utterances.csv")
+    return frame[frame["role"] == "supporter"]
+
+
+def _visible(page, selector: str) -> int:
+    return sum(1 for el in page.locator(selector).all() if el.is_visible())
+
+
+def test_marked_turns_match_utterances_csv(page, generated):
+    expected = _utterances(generated)["trust_label"].value_counts().to_dict()
+    for label in LABELS:
+        selector = f"li.turn[data-label={label}]"
+        assert page.locator(selector).count() == expected.get(label, 0), label
+        assert _visible(page, selector) == expected.get(label, 0), label
+        # each mark carries its label as text, not only as colour
+        for text in page.locator(f"{selector} .badge").all_inner_texts():
+            assert {"trust_building": "Trust-building", "neutral": "Neutral",
+                    "barrier_creating": "Barrier-creating"}[label] in text
+    assert page.locator("svg a.mark").count() == sum(expected.values())
+    assert page.errors == []
+
+
+def test_filters_hide_what_they_say(page, generated):
+    sup = _utterances(generated)
+    n_turns = len(pd.read_csv(generated / "out" / "utterances.csv"))
+    status = page.locator("#filter-status")
+    assert status.inner_text() == f"Showing {n_turns} of {n_turns} turns."
+    page.get_by_role("checkbox", name="Barrier-creating").uncheck()
+    assert _visible(page, "li.turn[data-label=barrier_creating]") == 0
+    assert _visible(page, "li.turn[data-label=trust_building]") == \
+        int((sup["trust_label"] == "trust_building").sum())
+    n_barrier = int((sup["trust_label"] == "barrier_creating").sum())
+    assert status.inner_text() == f"Showing {n_turns - n_barrier} of {n_turns} turns."
+    page.get_by_role("button", name="Show everything").click()
+    page.wait_for_function("document.querySelectorAll('li.turn[hidden]').length === 0")
+    page.get_by_label("Only supporter turns with the code").select_option("jargon")
+    with_jargon = int(sup["jargon_terms"].fillna("").ne("").sum())
+    assert with_jargon > 0
+    assert _visible(page, "li.turn") == with_jargon
+    assert all("jargon" in el.get_attribute("data-codes").split()
+               for el in page.locator("li.turn").all() if el.is_visible())
+    # a link to a hidden turn brings it back
+    hidden_id = page.locator("li.turn[hidden]").first.get_attribute("id")
+    page.locator(f"svg a[href='#{hidden_id}']").first.click()
+    assert page.locator(f"#{hidden_id}").is_visible()
+
+
+def test_jargon_alternatives_show_on_hover_and_keyboard_focus(page):
+    term = page.locator(".jargon").first
+    tip = term.locator(".tip")
+    assert not tip.is_visible()
+    term.hover()
+    assert tip.is_visible() and "Plain words:" in tip.inner_text()
+    page.mouse.move(0, 0)
+    assert not tip.is_visible()
+    # reach it with the keyboard alone
+    page.locator("body").focus()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('jargon')"):
+            break
+    else:
+        pytest.fail("no jargon term is reachable with the Tab key")
+    focused_tip = page.locator(".jargon:focus .tip")
+    assert focused_tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not focused_tip.is_visible()
+
+
+def test_no_request_leaves_the_page(page):
+    page.locator("svg a.mark").first.click()
+    page.get_by_role("link", name="Listening numbers").click()
+    page.emulate_media(media="print")
+    page.pdf(path=str(page.report.with_suffix(".pdf")))
+    allowed = page.report.as_uri()
+    assert page.requests, "the page load itself should be recorded"
+    for url in page.requests:
+        assert url.split("#")[0] == allowed or url.startswith("data:"), url
+
+
+def test_text_contrast_is_wcag_aa(page):
+    worst = page.evaluate(CONTRAST_JS)
+    failing = [w for w in worst if w["ratio"] < (3.0 if w["large"] else 4.5)]
+    assert failing == [], failing[:5]
+
+
+def test_print_shows_everything_without_controls(page):
+    page.get_by_role("checkbox", name="Neutral").uncheck()
+    page.emulate_media(media="print")
+    assert not page.locator("nav.page-nav").is_visible()
+    assert not page.locator("#filters").is_visible()
+    assert _visible(page, "li.turn") == page.locator("li.turn").count()
+    assert page.locator(".jargon .tip").first.is_visible()  # alternatives printed inline
+
+
+def test_index_sorts_by_a_metric(browser, generated):
+    page = browser.new_page()
+    page.goto((generated / "html" / "index.html").as_uri())
+    page.get_by_role("button", name="Trust index").click()
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Trust index")
+    page.get_by_role("link", name=Path(SAMPLE).stem).click()
+    assert page.url.endswith(f"{Path(SAMPLE).stem}.html")
+    page.close()
+
+
+def test_screenshot(page, tmp_path):
+    out = tmp_path / "report.png"
+    page.screenshot(path=str(out), full_page=True)
+    assert out.stat().st_size > 10_000
+
+
+# Contrast of every element with its own text against the first opaque background behind it.
+CONTRAST_JS = """
+() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const bgOf = el => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || el.closest('.visually-hidden, svg')) continue;
+    const fg = parse(st.color), bg = bgOf(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    out.push({text: el.textContent.trim().slice(0, 40), ratio: (a + 0.05) / (b + 0.05),
+              large: size >= 24 || (bold && size >= 18.66)});
+  }
+  return out;
+}
+"""
