@@ -67,55 +67,245 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for utterances.csv, sessions.csv and errors.csv (created if needed).")
+              help="Folder for the utterances, sessions and errors tables (created if needed).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv",
+              show_default=True, help="Output format of all three tables.")
+@click.option("--html-dir", type=click.Path(file_okay=False),
+              help="Also write one HTML feedback report per transcript to this folder, plus "
+              "index.html: a sortable table of all sessions linking to each report.")
 @reading_options
 @model_options
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Run in local processes, or on a dask.distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --engine dask; "
+              "without it a LocalCluster of --jobs workers is started).")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run (or add new inputs to a finished one): inputs "
+              "already scored with the same content (sha256) are kept and skipped, failed ones "
+              "are retried, the rest appended. CSV and JSONL output only.")
+@click.option("--redact", is_flag=True,
+              help="Replace likely personal data (emails, phones, addresses, dates of birth, "
+              "ID numbers, names other than the speakers) with [EMAIL], [PHONE], [NAME]... in "
+              "every output that carries text.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: when stderr is a terminal and "
               "there are several inputs).")
-def score(paths: tuple[str, ...], out_dir: str, input_format: str | None,
-          supporter: str | None, model_dir: str | None, trust_model: bool,
-          progress: bool | None) -> None:
+def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
+          supporter: str | None, model_dir: str | None, trust_model: bool, jobs: int | None,
+          engine: str, scheduler: str | None, resume: bool, redact: bool,
+          progress: bool | None, html_dir: str | None = None) -> None:
     """Score transcripts in PATH... (files, folders searched recursively, or - for stdin).
 
     Writes one row per turn to utterances.csv, one row per transcript to sessions.csv, and one
-    row per input that could not be scored to errors.csv, with the reason.
+    row per input that could not be scored to errors.csv, with the reason. Results stream to
+    disk as they are ready and are renamed into place when the run completes.
 
     \b
     Exit status: 0 every input was scored; 1 some inputs failed (the rest are
     written); 2 usage error.
     """
-    from .scoring import STDIN
-    from .scoring import score as run_score
-    from .writers import write_result
+    import os
+
+    from .engine import ScoringConfig
+    from .scoring import STDIN, content_hashes, iter_outcomes, plan_inputs, track_progress
+    from .writers import RESUMABLE, OutputSet
 
     if STDIN in paths and not input_format:
         raise click.UsageError("reading '-' (stdin) needs --input-format")
-    stdin = click.get_binary_stream("stdin").read() if STDIN in paths else None
-    classifier = _load_classifier(model_dir, trust_model)
-    with _progress(progress, len(paths)) as on_progress:
-        result = run_score(paths, supporter=supporter, input_format=input_format,
-                           stdin=stdin, classifier=classifier, on_progress=on_progress)
-    if result.inputs == 0:
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if resume and fmt not in RESUMABLE:
+        raise click.UsageError(f"--resume works with {' and '.join(RESUMABLE)} output")
+    plan = plan_inputs(paths, input_format)
+    if not plan.items:
         raise click.UsageError(
             "no transcript files found in " + ", ".join(paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
+    stdin = click.get_binary_stream("stdin").read() if STDIN in paths else None
+    jobs = jobs or os.cpu_count() or 1
+    classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
+    config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
+                           redact=redact)
+    reports = _html_reports(html_dir)
     try:
-        written = write_result(result, out_dir)
+        outputs = OutputSet(out_dir, fmt,
+                            resume=content_hashes(plan, stdin) if resume else None)
     except OSError as exc:
+        reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
-    for row in result.errors.itertuples():
-        click.echo(f"error: {row.error}", err=True)
-    failed_sources = result.errors["source"].nunique()
+    sessions = failed = 0
+    scored_sources: set[str] = set()
+    failed_sources: set[str] = set()
+    current: list = []  # outcomes of the input being written, to record it when it is done
+
+    def input_done() -> None:
+        if current:
+            errors = sum(1 for o in current if o.error is not None)
+            outputs.input_done(current[0].source, current[0].sha256,
+                               "failed" if errors else "scored",
+                               sum(1 for o in current if o.session is not None))
+            current.clear()
+
+    try:
+        todo = len(plan.items) - len(outputs.skip)
+        with _stop_on_sigterm(), _progress(progress, todo) as on_progress:
+            outcomes = iter_outcomes(plan, config=config, input_format=input_format,
+                                     stdin=stdin, jobs=jobs, engine=engine,
+                                     scheduler=scheduler, classifier=classifier,
+                                     skip=outputs.skip)
+            for outcome in track_progress(outcomes, todo, on_progress):
+                if current and outcome.source != current[0].source:
+                    input_done()
+                current.append(outcome)
+                outputs["utterances"].write(outcome.utterances)
+                if outcome.session is not None:
+                    outputs["sessions"].write([outcome.session])
+                    reports.add(outcome.utterances, outcome.session)
+                    sessions += 1
+                    scored_sources.add(outcome.session["source"])
+                    if outcome.session["pii_flags"]:
+                        click.echo(
+                            f"warning: {outcome.session['source']} "
+                            f"({outcome.session['transcript_id']}): possible personal data "
+                            f"({outcome.session['pii_flags']})"
+                            + ("; redacted in the outputs" if redact else
+                               "; inputs should be anonymised (--redact replaces it)"),
+                            err=True)
+                if outcome.error is not None:
+                    outputs["errors"].write([outcome.error])
+                    reports.add_error(outcome.error)
+                    failed_sources.add(outcome.error["source"])
+                    failed += 1
+                    click.echo(f"error: {outcome.error['error']}", err=True)
+            input_done()
+        written = outputs.commit()
+        reports.commit(plan.skipped)
+    except KeyboardInterrupt:
+        outputs.interrupt()
+        reports.abort()
+        click.echo("Interrupted: the previous outputs are unchanged. Run the same command "
+                   "with --resume to continue where this run stopped.", err=True)
+        sys.exit(130)
+    except BaseException as exc:
+        outputs.interrupt()
+        reports.abort()
+        from .errors import TranscriptAnalyzerError
+
+        if isinstance(exc, TranscriptAnalyzerError):
+            raise click.ClickException(str(exc)) from None
+        raise
     click.echo(
-        f"{len(result.sessions)} session(s) scored from {result.inputs} input(s); "
-        f"{failed_sources} input(s) failed"
-        + (f"; {len(result.skipped)} non-transcript file(s) skipped" if result.skipped else "")
-        + f". Wrote {written['sessions'].parent}/{{utterances,sessions,errors}}.csv",
+        f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
+        f"({sessions} session(s)), {len(failed_sources)} failed"
+        + (f", {len(outputs.skip)} already scored (kept)" if outputs.skip else "")
+        + (f"; {len(plan.skipped)} non-transcript file(s) skipped" if plan.skipped else "")
+        + f". Wrote {written['sessions'].parent}/{{utterances,sessions,errors}}.{fmt}"
+        + (f" and reports with {html_dir}/index.html" if html_dir else ""),
         err=True,
     )
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), metavar="OUT.html",
+              help="Also write a self-contained HTML report (no network needed to open it).")
+@reading_options
+@model_options
+def feedback(file: str, html_out: str | None, input_format: str | None, supporter: str | None,
+             model_dir: str | None, trust_model: bool) -> None:
+    """Feedback on one role-play in FILE, for a trainer to hand to a trainee.
+
+    Prints strengths, turns to work on (each with one alternative phrasing), jargon with plain
+    alternatives and the listening numbers beside their reference points. With --html, also
+    writes the report as one HTML file: the whole transcript with every supporter turn marked,
+    filters, a timeline and metric cards. A FILE holding several transcripts gives one report
+    each (OUT-<id>.html).
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from .nlp import shared_pipeline
+    from .report.feedback import build_feedback
+    from .report.html import render_report, report_filename, write_html
+    from .report.terminal import render_terminal
+    from .scoring import score as run_score
+
+    classifier = _load_classifier(model_dir, trust_model)
+    result = run_score([file], supporter=supporter, input_format=input_format,
+                       classifier=classifier, nlp=shared_pipeline())
+    for row in result.errors.itertuples():
+        click.echo(f"error: {row.error}", err=True)
+    if result.sessions.empty:
+        raise click.ClickException(f"no feedback: {file} could not be scored")
+    console = Console()
+    sessions = result.sessions.to_dict("records")
+    taken: set[str] = set()
+    for session in sessions:
+        fb = build_feedback(result.utterances, session)
+        render_terminal(fb, console)
+        if html_out:
+            out = Path(html_out)
+            if len(sessions) > 1:
+                out = out.with_name(f"{out.stem}-{report_filename(fb.transcript_id, taken)}")
+            try:
+                write_html(out, render_report(fb))
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+            click.echo(f"Wrote the HTML report to {out}", err=True)
     sys.exit(1 if len(result.errors) else 0)
+
+
+def _html_reports(html_dir: str | None):
+    """A ReportWriter for `score --html-dir`, or a stand-in that does nothing."""
+    if not html_dir:
+        return _NoReports()
+    from .report.html import ReportWriter
+
+    try:
+        return ReportWriter(html_dir)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write to {html_dir}: {exc.strerror}") from None
+
+
+class _NoReports:
+    def add(self, *args: object) -> None:
+        pass
+
+    def add_error(self, *args: object) -> None:
+        pass
+
+    def commit(self, *args: object) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class _stop_on_sigterm:
+    """Turn SIGTERM into KeyboardInterrupt so a killed run cleans up like Ctrl-C does."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        def handler(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            self.previous = signal.signal(signal.SIGTERM, handler)
+        except ValueError:  # not the main thread (e.g. inside some test runners)
+            self.previous = None
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 @main.command()

@@ -35,6 +35,8 @@ class Outcome:
     utterances: list[dict[str, Any]]
     session: dict[str, Any] | None
     error: dict[str, Any] | None
+    source: str = ""
+    sha256: str = ""
 
 
 # A batch item is a Transcript to score, or an error dict already found while reading.
@@ -77,8 +79,16 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
     nlp, classifier = _scorer(config, nlp, classifier)
     transcripts = [item for item in batch if not isinstance(item, dict)]
     scored = iter(score_transcripts(transcripts, nlp, classifier, config))
-    return [Outcome([], None, item) if isinstance(item, dict) else next(scored)
-            for item in batch]
+    outcomes = []
+    for item in batch:
+        if isinstance(item, dict):
+            outcomes.append(Outcome([], None, item, item["source"], item.get("sha256", "")))
+        else:
+            outcome = next(scored)
+            outcome.source = item.source
+            outcome.sha256 = item.metadata.get("sha256", "")
+            outcomes.append(outcome)
+    return outcomes
 
 
 def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result

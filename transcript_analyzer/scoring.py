@@ -8,6 +8,7 @@ listed in `skipped`. Nothing here prints or exits.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,12 +72,40 @@ def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None) ->
     return RunPlan(items, skipped)
 
 
+def _raw(path: Path, stdin: bytes | None) -> bytes:
+    if str(path) == STDIN:
+        return stdin or b""
+    if not path.exists():
+        raise TranscriptReadError(str(path), "no such file or folder")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
+
+
+def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
+    """sha256 of every planned input's bytes, by source; unreadable inputs are left out."""
+    hashes = {}
+    for path, _ in plan.items:
+        try:
+            hashes[_source(path)] = hashlib.sha256(_raw(path, stdin)).hexdigest()
+        except TranscriptReadError:
+            continue
+    return hashes
+
+
+def _source(path: Path) -> str:
+    return "<stdin>" if str(path) == STDIN else str(path)
+
+
 def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None
-          ) -> list[Transcript]:
+          ) -> tuple[list[Transcript], str]:
+    """Transcripts of one input and the sha256 of its bytes."""
     if str(path) == STDIN:
         if not input_format:
             raise UnsupportedFormatError("<stdin>", "reading stdin needs --input-format")
-        return read_bytes(stdin or b"", "<stdin>", input_format, "stdin")
+        data = _raw(path, stdin)
+        return read_bytes(data, "<stdin>", input_format, "stdin"), hashlib.sha256(data).hexdigest()
     chosen = input_format or fmt
     if chosen is None:
         raise UnsupportedFormatError(
@@ -84,23 +113,23 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
-    if not path.exists():
-        raise TranscriptReadError(str(path), "no such file or folder")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
-    return read_bytes(data, str(path), chosen, path.stem)
+    data = _raw(path, stdin)
+    return read_bytes(data, str(path), chosen, path.stem), hashlib.sha256(data).hexdigest()
 
 
-def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None
-               ) -> Iterator[BatchItem]:
-    """Transcripts (with run-unique ids) or error rows, in input order, one file at a time."""
+def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
+               skip: set[str] | None = None) -> Iterator[BatchItem]:
+    """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
+
+    Sources in `skip` (already scored, when resuming) are not read again.
+    """
     used_ids: set[str] = set()
     for path, fmt in plan.items:
-        source = "<stdin>" if str(path) == STDIN else str(path)
+        source = _source(path)
+        if skip and source in skip:
+            continue
         try:
-            transcripts = _read(path, fmt, stdin, input_format)
+            transcripts, sha = _read(path, fmt, stdin, input_format)
         except TranscriptAnalyzerError as exc:
             yield error_row(exc, source)
             continue
@@ -109,6 +138,7 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
             continue
         for transcript in transcripts:
             transcript.id = _unique(transcript.id, used_ids)
+            transcript.metadata["sha256"] = sha
             yield transcript
 
 
@@ -204,10 +234,11 @@ def iter_outcomes(
     scheduler: str | None = None,
     nlp: Any = None,
     classifier: Any = None,
+    skip: set[str] | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes in input order, then turn order, whatever the engine and number of jobs."""
     config = config or ScoringConfig()
-    batches = batched(iter_items(plan, input_format, stdin))
+    batches = batched(iter_items(plan, input_format, stdin, skip))
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)
     else:
@@ -265,7 +296,7 @@ def track_progress(outcomes: Iterable[Outcome], total: int,
     """Call `on_progress(done_inputs, total)` whenever the input being reported changes."""
     done, last = 0, None
     for outcome in outcomes:
-        source = outcome.session["source"] if outcome.session else outcome.error["source"]
+        source = outcome.source
         if source != last:
             if last is not None:
                 done += 1

@@ -1,8 +1,14 @@
-"""Stage 6, writing: streamed tables in CSV, Parquet or JSONL, finished atomically.
+"""Stage 6, writing: streamed tables in CSV, Parquet or JSONL, finished atomically, resumable.
 
-Each table is written incrementally to a temporary file in the output folder (CSV appends,
-Parquet row groups, JSONL lines) and renamed into place only when the run completes, so a run
-that is killed leaves the previous complete output, never a torn file.
+Tables are appended to incrementally (CSV rows, JSONL lines, Parquet row groups) inside a hidden
+`.partial/` folder of the output folder and renamed into place only when the run completes, so
+a run that is killed leaves the previous complete output, never a torn file.
+
+Alongside, `inputs.csv` lists every input with the sha256 of its content and what became of it.
+While a run is in progress its manifest records, after each flush, how far every partial table
+had been written; `--resume` truncates the partial tables to the last such checkpoint (dropping
+anything half-written after it), skips inputs whose content hash is already scored, retries the
+ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet cannot append.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import csv
 import json
 import math
 import os
-import tempfile
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +32,11 @@ TABLES: dict[str, Sequence[str]] = {
     "sessions": SESSION_COLUMNS,
     "errors": ERROR_COLUMNS,
 }
+RESUMABLE = ("csv", "jsonl")
+PARTIAL = ".partial"
+MANIFEST = "inputs.csv"
+MANIFEST_COLUMNS = ("source", "sha256", "status", "sessions")
+_CHECKPOINT_COLUMNS = (*MANIFEST_COLUMNS, "utterances_bytes", "sessions_bytes")
 
 
 def _clean(value: Any) -> Any:
@@ -53,17 +64,14 @@ def _arrow_schema(columns: Sequence[str]):
 
 
 class TableWriter:
-    """One output table, appended to in buffered chunks, renamed into place on `commit()`."""
+    """One table file, appended to in buffered chunks."""
 
     BUFFER_ROWS = 5000
 
-    def __init__(self, path: Path, columns: Sequence[str], fmt: str) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], fmt: str, keep_bytes: int = 0
+                 ) -> None:
+        """Open `path` for writing; with `keep_bytes`, keep that much of it and append."""
         self.path, self.columns, self.fmt = path, list(columns), fmt
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self.rows_written = 0
         self._buffer: list[dict[str, Any]] = []
         self._parquet = None
         self._handle = None
@@ -71,94 +79,232 @@ class TableWriter:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self._parquet = pq.ParquetWriter(self.tmp, _arrow_schema(self.columns))
+            self._parquet = pq.ParquetWriter(path, _arrow_schema(self.columns))
+            return
+        if keep_bytes:
+            self._handle = open(path, "r+", encoding="utf-8", newline="")
+            self._handle.truncate(keep_bytes)
+            self._handle.seek(keep_bytes)
         else:
-            self._handle = open(self.tmp, "w", encoding="utf-8", newline="")
-            if fmt == "csv":
-                self._csv = csv.writer(self._handle)
+            self._handle = open(path, "w", encoding="utf-8", newline="")
+        if fmt == "csv":
+            self._csv = csv.writer(self._handle)
+            if not keep_bytes:
                 self._csv.writerow(self.columns)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         self._buffer.extend(rows)
-        if len(self._buffer) >= self.BUFFER_ROWS:
-            self._flush()
 
-    def _flush(self) -> None:
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def flush(self) -> int | None:
+        """Write buffered rows through to the OS; returns the file's size when it has one."""
         rows, self._buffer = self._buffer, []
-        if not rows:
-            return
-        if self.fmt == "csv":
+        if rows and self.fmt == "csv":
             self._csv.writerows([[_csv_cell(row.get(c)) for c in self.columns] for row in rows])
-        elif self.fmt == "jsonl":
+        elif rows and self.fmt == "jsonl":
             self._handle.writelines(
                 json.dumps({c: _clean(row.get(c)) for c in self.columns}, ensure_ascii=False)
                 + "\n" for row in rows)
-        else:
+        elif rows:
             import pyarrow as pa
 
             self._parquet.write_table(pa.Table.from_pylist(
                 [{c: _clean(row.get(c)) for c in self.columns} for row in rows],
                 schema=self._parquet.schema))
-        self.rows_written += len(rows)
+        if self._handle is not None:
+            self._handle.flush()
+            return self._handle.tell()
+        return None
 
-    def _close(self) -> None:
+    def close(self, sync: bool = False) -> None:
+        self.flush()
         if self._parquet is not None:
             self._parquet.close()
             self._parquet = None
         if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
+            if sync:
+                os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
 
-    def commit(self) -> Path:
-        self._flush()
-        self._close()
-        os.replace(self.tmp, self.path)
-        return self.path
 
-    def abort(self) -> None:
-        self._buffer = []
-        try:
-            self._close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
+def _read_checkpoint(path: Path) -> list[dict[str, str]]:
+    """Complete manifest rows; a torn last line (killed mid-write) is ignored."""
+    if not path.exists():
+        return []
+    rows = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if None in row or any(row.get(c) is None for c in _CHECKPOINT_COLUMNS):
+                break
+            rows.append(row)
+    return rows
+
+
+def _data_bytes(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
+    """Copy the rows of `source` whose `source` column is in `keep`; returns bytes written.
+
+    Reads CSV leniently: a torn last row of an interrupted run is dropped, not fatal.
+    """
+    with open(source, encoding="utf-8", newline="") as src, \
+            open(target, "w", encoding="utf-8", newline="") as dst:
+        if fmt == "csv":
+            reader = csv.reader(src)
+            header = next(reader, None)
+            if header is None:
+                return 0
+            position = header.index("source")
+            writer = csv.writer(dst)
+            writer.writerow(header)
+            for row in reader:
+                if len(row) == len(header) and row[position] in keep:
+                    writer.writerow(row)
+        else:
+            for line in src:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if record.get("source") in keep:
+                    dst.write(line if line.endswith("\n") else line + "\n")
+        return dst.tell()
 
 
 class OutputSet:
-    """The three tables of a run, committed together or not at all."""
+    """The tables of one run, written to `.partial/` and committed together.
 
-    def __init__(self, out_dir: str | Path, fmt: str = "csv") -> None:
+    With `resume`, a mapping of every planned input's source to the sha256 of its content:
+    inputs already scored with the same content are kept and skipped (see `skip`); everything
+    else, including earlier failures, is (re)done.
+    """
+
+    CHECKPOINT_INPUTS = 50  # at most this many finished inputs are redone after a crash
+
+    def __init__(self, out_dir: str | Path, fmt: str = "csv",
+                 resume: dict[str, str] | None = None) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
+        if resume is not None and fmt not in RESUMABLE:
+            raise ValueError(f"--resume works with {' and '.join(RESUMABLE)} output, not {fmt}")
         self.out_dir = Path(out_dir)
         self.fmt = fmt
-        self.writers: dict[str, TableWriter] = {}
-        try:
-            for name, columns in TABLES.items():
-                self.writers[name] = TableWriter(self.out_dir / f"{name}.{fmt}", columns, fmt)
-        except BaseException:
-            self.abort()
-            raise
+        self.partial = self.out_dir / PARTIAL
+        self.skip: set[str] = set()
+        kept = self._resume_base(resume) if resume is not None else {}
+        if not kept:
+            shutil.rmtree(self.partial, ignore_errors=True)
+        self.partial.mkdir(parents=True, exist_ok=True)
+        self.writers = {name: TableWriter(self.partial / f"{name}.{fmt}", columns, fmt,
+                                          keep_bytes=kept.get(name, 0))
+                        for name, columns in TABLES.items()}
+        self._checkpoint = open(self.partial / MANIFEST, "a" if kept else "w", encoding="utf-8",
+                                newline="")
+        self._manifest = csv.writer(self._checkpoint)
+        if not kept:
+            self._manifest.writerow(_CHECKPOINT_COLUMNS)
+        self._pending: list[list[Any]] = []
+
+    def _resume_base(self, current: dict[str, str]) -> dict[str, int]:
+        """Keep the rows of inputs already scored with unchanged content, from an interrupted
+        run's `.partial/` or else from the last complete run; returns the kept tables' sizes."""
+        rows = _read_checkpoint(self.partial / MANIFEST)
+        base = self.partial
+        if not (rows and all((base / f"{n}.{self.fmt}").exists() for n in TABLES)):
+            base = self.out_dir
+            final = base / MANIFEST
+            if not final.exists():
+                return {}
+            with open(final, encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+        keep = {r["source"] for r in rows
+                if r["status"] == "scored" and current.get(r["source"]) == r["sha256"]}
+        if not keep or not all((base / f"{n}.{self.fmt}").exists()
+                               for n in ("utterances", "sessions")):
+            return {}
+        staging = self.out_dir / f"{PARTIAL}-resume"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        sizes = {name: _filter_rows(base / f"{name}.{self.fmt}", staging / f"{name}.{self.fmt}",
+                                    self.fmt, keep) for name in ("utterances", "sessions")}
+        with open(staging / MANIFEST, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(_CHECKPOINT_COLUMNS)
+            for r in rows:
+                if r["source"] in keep:
+                    writer.writerow([r["source"], r["sha256"], "scored", r["sessions"],
+                                     sizes["utterances"], sizes["sessions"]])
+        with open(staging / f"errors.{self.fmt}", "w", encoding="utf-8", newline="") as handle:
+            if self.fmt == "csv":
+                csv.writer(handle).writerow(ERROR_COLUMNS)
+        shutil.rmtree(self.partial, ignore_errors=True)
+        os.replace(staging, self.partial)
+        self.skip = keep
+        sizes["errors"] = _data_bytes(self.partial / f"errors.{self.fmt}")
+        return sizes
 
     def __getitem__(self, name: str) -> TableWriter:
         return self.writers[name]
 
+    def input_done(self, source: str, sha256: str, status: str, sessions: int) -> None:
+        """Record a finished input; it is checkpointed when its rows are flushed."""
+        self._pending.append([source, sha256, status, sessions])
+        if (len(self._pending) >= self.CHECKPOINT_INPUTS
+                or max(w.buffered for w in self.writers.values()) >= TableWriter.BUFFER_ROWS):
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Flush every table, then record the finished inputs with the tables' sizes."""
+        sizes = {name: writer.flush() for name, writer in self.writers.items()}
+        for entry in self._pending:
+            self._manifest.writerow([*entry, sizes["utterances"] or 0, sizes["sessions"] or 0])
+        self._pending = []
+        self._checkpoint.flush()
+
     def commit(self) -> dict[str, Path]:
-        return {name: writer.commit() for name, writer in self.writers.items()}
+        """Move the finished tables into place; write inputs.csv; remove `.partial/`."""
+        self.checkpoint()
+        for writer in self.writers.values():
+            writer.close(sync=True)
+        self._checkpoint.close()
+        manifest = _read_checkpoint(self.partial / MANIFEST)
+        public = self.partial / f"{MANIFEST}.final"
+        with open(public, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(MANIFEST_COLUMNS)
+            for row in manifest:
+                writer.writerow([row[c] for c in MANIFEST_COLUMNS])
+        written = {}
+        for name in TABLES:
+            target = self.out_dir / f"{name}.{self.fmt}"
+            os.replace(self.partial / f"{name}.{self.fmt}", target)
+            written[name] = target
+        os.replace(public, self.out_dir / MANIFEST)
+        written["inputs"] = self.out_dir / MANIFEST
+        shutil.rmtree(self.partial, ignore_errors=True)
+        return written
+
+    def interrupt(self) -> None:
+        """Stop without committing: checkpoint what is finished so --resume can go on."""
+        try:
+            self.checkpoint()
+        finally:
+            for writer in self.writers.values():
+                writer.close()
+            self._checkpoint.close()
 
     def abort(self) -> None:
+        """Stop and discard this run's partial output; earlier outputs are untouched."""
         for writer in self.writers.values():
-            writer.abort()
-
-
-def write_result(result: Any, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
-    """Write an in-memory `ScoreResult` (always all three tables, even when empty)."""
-    outputs = OutputSet(out_dir, fmt)
-    try:
-        for name in TABLES:
-            outputs[name].write(getattr(result, name).to_dict(orient="records"))
-        return outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
+            try:
+                writer.close()
+            except OSError:
+                pass
+        self._checkpoint.close()
+        shutil.rmtree(self.partial, ignore_errors=True)

@@ -1,0 +1,52 @@
+"""Personal data in inputs: flagged per session, and with --redact gone from every output."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from transcript_analyzer.cli import main
+
+from .conftest import write
+
+PLANTED = ["jo.bloggs@example.com", "07700 900123", "Karen", "14 Elm Street", "QQ 12 34 56 C"]
+SESSION = """Dana: Hi Sam, how has the week been?
+Sam: Awful. My sister Karen keeps ringing me on 07700 900123 about the flat at 14 Elm Street.
+Dana: That sounds exhausting. What would help most right now?
+Sam: Just email me at jo.bloggs@example.com, my NI number is QQ 12 34 56 C if the form needs it.
+Dana: Thanks. You said Karen keeps ringing - how is that landing for you?
+"""
+
+
+def _run(tmp_path, *extra):
+    path = write(tmp_path / "in" / "pii.txt", SESSION)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["score", str(path), "--out", str(out), "-j", "1", *extra],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result, out
+
+
+def test_pii_is_flagged_per_session_and_warned(tmp_path):
+    result, out = _run(tmp_path)
+    flags = pd.read_csv(out / "sessions.csv")["pii_flags"].iloc[0]
+    for kind in ("EMAIL", "PHONE", "NAME", "ADDRESS"):
+        assert kind in flags
+    assert "possible personal data" in result.output and "pii.txt" in result.output
+    # Without --redact the text is kept as it is: the check reports, it does not alter.
+    assert "Karen" in (out / "utterances.csv").read_text()
+
+
+def test_redact_leaves_no_planted_data_in_any_output(tmp_path):
+    html = tmp_path / "html"
+    result, out = _run(tmp_path, "--redact", "--html-dir", str(html))
+    outputs = [p for p in out.iterdir()] + [p for p in html.iterdir()]
+    assert any(p.suffix == ".html" for p in outputs)
+    for path in outputs:
+        text = path.read_text(encoding="utf-8")
+        for secret in PLANTED:
+            assert secret not in text, f"{secret!r} leaked into {path.name}"
+    utterances = (out / "utterances.csv").read_text()
+    assert "[EMAIL]" in utterances and "[NAME]" in utterances and "[PHONE]" in utterances
+    # The speaker labels are not personal data the tool may remove; the session stays readable.
+    assert "Dana" in utterances

@@ -1,0 +1,115 @@
+"""A killed run leaves consistent outputs, and --resume finishes the job exactly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from transcript_analyzer.cli import main
+
+from .conftest import ROOT, write
+
+LINES = ["Dana: What has the week been like for you?",
+         "Sam: Long. The landlord rang again about the rent.",
+         "Dana: So the flat is on your mind a lot.",
+         "Sam: All the time, I can't sleep.",
+         "Dana: You should just move out.",
+         "Sam: Maybe."]
+
+
+def _corpus(folder, n):
+    for i in range(n):
+        write(folder / f"s{i:04d}.txt", "\n".join(f"{x} ({i})" for x in LINES) + "\n")
+    write(folder / "zz_broken.json", "[{")
+    return folder
+
+
+def _tables(out):
+    return {name: pd.read_csv(out / f"{name}.csv", keep_default_na=False)
+            for name in ("utterances", "sessions", "errors", "inputs")}
+
+
+def _score(*args):
+    return CliRunner().invoke(main, ["score", *args, "-j", "1", "--no-progress"],
+                              catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return _corpus(tmp_path_factory.mktemp("corpus"), 400)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    assert _score(str(corpus), "--out", str(out)).exit_code == 1  # the broken file
+    return _tables(out)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_killed_run_keeps_previous_output_and_resume_completes_it(corpus, reference, tmp_path,
+                                                                  sig):
+    out = tmp_path / "out"
+    # A previous complete run over a single file: the killed run must not damage it.
+    assert _score(str(corpus / "s0000.txt"), "--out", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "transcript_analyzer", "score", str(corpus),
+                             "--out", str(out), "-j", "1", "--no-progress"],
+                            stderr=subprocess.PIPE, env=env)
+    manifest = out / ".partial" / "inputs.csv"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists() and manifest.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(sig)
+    stderr = proc.communicate(timeout=120)[1].decode()
+    assert "Traceback" not in stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before, "a killed run changed the previous complete outputs"
+
+    result = _score(str(corpus), "--out", str(out), "--resume")
+    assert result.exit_code == 1, result.output
+    resumed = _tables(out)
+    for name in ("utterances", "sessions", "errors"):
+        pd.testing.assert_frame_equal(resumed[name], reference[name])
+    assert not (out / ".partial").exists()
+    # Every input is accounted for: scored or failed, once each.
+    inputs = resumed["inputs"]
+    assert inputs["source"].is_unique and len(inputs) == 401
+    assert (inputs["status"] == "scored").sum() == len(resumed["sessions"]) == 400
+
+
+def test_resume_after_a_complete_run_only_does_new_and_changed_inputs(tmp_path):
+    corpus = _corpus(tmp_path / "in", 5)
+    out = tmp_path / "out"
+    _score(str(corpus), "--out", str(out))
+    write(corpus / "zz_broken.json", '[{"speaker": "A", "text": "fixed now"}, '
+                                     '{"speaker": "B", "text": "What helps?"}]')
+    write(corpus / "s0001.txt", "Dana: How are you?\nSam: Better.\n")
+    write(corpus / "s9999.txt", "Dana: Welcome.\nSam: Thanks.\n")
+    result = _score(str(corpus), "--out", str(out), "--resume")
+    assert result.exit_code == 0, result.output
+    assert "4 already scored (kept)" in result.output
+    tables = _tables(out)
+    assert tables["errors"].empty
+    assert sorted(tables["sessions"]["transcript_id"]) == \
+        ["s0000", "s0001", "s0002", "s0003", "s0004", "s9999", "zz_broken"]
+    assert len(tables["sessions"]) == len(tables["inputs"]) == 7
+    assert "Better." in tables["utterances"]["text"].tolist()
+
+
+def test_resume_refuses_parquet(tmp_path):
+    result = CliRunner().invoke(main, ["score", str(tmp_path), "--out", str(tmp_path / "o"),
+                                       "--resume", "--format", "parquet"])
+    assert result.exit_code == 2 and "--resume" in result.output

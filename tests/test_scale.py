@@ -1,0 +1,84 @@
+"""Parallel and distributed engines give the same rows as one process; output formats agree."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from transcript_analyzer.cli import main
+from transcript_analyzer.scoring import BATCH_ITEMS
+
+from .conftest import SAMPLES, write
+
+TURNS = [
+    ("Sam", "I've had a rough week with the landlord again."),
+    ("Dana", "What happened with him this time?"),
+    ("Sam", "He says the rent is going up and I can't cover it."),
+    ("Dana", "So you're worried you might lose the flat."),
+    ("Sam", "Yeah. Honestly I just want to give up."),
+    ("Dana", "You should just move out, that's the answer."),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """More transcripts than one batch holds, so work really is split across workers."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for i in range(BATCH_ITEMS + 6):
+        lines = [f"{s}: {t} ({i})" for s, t in TURNS[: 3 + i % 4]]
+        write(folder / f"s{i:03d}.txt", "\n".join(lines) + "\n")
+    write(folder / "broken.json", "[{")
+    return folder
+
+
+def _run(args):
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+def _tables(out, fmt="csv"):
+    read = {"csv": pd.read_csv, "parquet": pd.read_parquet,
+            "jsonl": lambda p: pd.read_json(p, lines=True)}[fmt]
+    return {name: read(out / f"{name}.{fmt}") for name in ("utterances", "sessions", "errors")}
+
+
+def test_jobs_2_gives_identical_rows_in_input_order(corpus, tmp_path):
+    _run(["score", str(corpus), "--out", str(tmp_path / "j1"), "-j", "1"])
+    _run(["score", str(corpus), "--out", str(tmp_path / "j2"), "-j", "2"])
+    one, two = _tables(tmp_path / "j1"), _tables(tmp_path / "j2")
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+    ids = one["sessions"]["transcript_id"].tolist()
+    assert ids == sorted(ids) and len(ids) == BATCH_ITEMS + 6
+    assert len(one["errors"]) == 1
+
+
+def test_dask_local_cluster_matches_local_engine(corpus, tmp_path):
+    pytest.importorskip("dask.distributed", reason="dask.distributed is not installed")
+    _run(["score", str(corpus), "--out", str(tmp_path / "local"), "-j", "1"])
+    _run(["score", str(corpus), "--out", str(tmp_path / "dask"), "--engine", "dask", "-j", "2"])
+    local, dask = _tables(tmp_path / "local"), _tables(tmp_path / "dask")
+    for name in local:
+        pd.testing.assert_frame_equal(local[name], dask[name])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_output_formats_hold_the_same_rows_as_csv(tmp_path, fmt):
+    _run(["score", str(SAMPLES), "--out", str(tmp_path / "csv"), "-j", "1"])
+    _run(["score", str(SAMPLES), "--out", str(tmp_path / fmt), "--format", fmt, "-j", "1"])
+    csv, other = _tables(tmp_path / "csv"), _tables(tmp_path / fmt, fmt)
+    for name in ("utterances", "sessions"):
+        assert list(other[name].columns) == list(csv[name].columns)
+        assert len(other[name]) == len(csv[name])
+        assert other[name]["transcript_id"].astype(str).tolist() == \
+            csv[name]["transcript_id"].astype(str).tolist()
+    assert other["utterances"]["trust_label"].fillna("").tolist() == \
+        csv["utterances"]["trust_label"].fillna("").tolist()
+
+
+def test_scheduler_without_dask_engine_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["score", str(SAMPLES), "--out", str(tmp_path),
+                                       "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--engine dask" in result.output
