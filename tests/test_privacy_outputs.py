@@ -50,3 +50,14 @@ def test_redact_leaves_no_planted_data_in_any_output(tmp_path):
     assert "[EMAIL]" in utterances and "[NAME]" in utterances and "[PHONE]" in utterances
     # The speaker labels are not personal data the tool may remove; the session stays readable.
     assert "Dana" in utterances
+
+
+def test_feedback_redacts_terminal_quotes_and_html(tmp_path):
+    path = write(tmp_path / "pii.txt", SESSION)
+    html = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["feedback", str(path), "--redact", "--html", str(html)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for text in (result.output, html.read_text(encoding="utf-8")):
+        for secret in PLANTED:
+            assert secret not in text

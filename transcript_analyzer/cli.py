@@ -34,6 +34,25 @@ def reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def redact_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--redact, shared by every command that outputs transcript text."""
+    return click.option(
+        "--redact", is_flag=True,
+        help="Replace likely personal data (emails, phones, addresses, dates of birth, ID "
+        "numbers, names other than the speakers) with [EMAIL], [PHONE], [NAME]... in every "
+        "output that carries text.")(func)
+
+
+def _warn_pii(session: dict, redact: bool) -> None:
+    if session["pii_flags"]:
+        click.echo(
+            f"warning: {session['source']} ({session['transcript_id']}): possible personal "
+            f"data ({session['pii_flags']})"
+            + ("; redacted in the outputs" if redact else
+               "; inputs should be anonymised (--redact replaces it)"),
+            err=True)
+
+
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options for choosing and trusting the trust model."""
     func = click.option(
@@ -86,10 +105,7 @@ def main() -> None:
               help="Continue an interrupted run (or add new inputs to a finished one): inputs "
               "already scored with the same content (sha256) are kept and skipped, failed ones "
               "are retried, the rest appended. CSV and JSONL output only.")
-@click.option("--redact", is_flag=True,
-              help="Replace likely personal data (emails, phones, addresses, dates of birth, "
-              "ID numbers, names other than the speakers) with [EMAIL], [PHONE], [NAME]... in "
-              "every output that carries text.")
+@redact_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: when stderr is a terminal and "
               "there are several inputs).")
@@ -167,14 +183,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
                     scored_sources.add(outcome.session["source"])
-                    if outcome.session["pii_flags"]:
-                        click.echo(
-                            f"warning: {outcome.session['source']} "
-                            f"({outcome.session['transcript_id']}): possible personal data "
-                            f"({outcome.session['pii_flags']})"
-                            + ("; redacted in the outputs" if redact else
-                               "; inputs should be anonymised (--redact replaces it)"),
-                            err=True)
+                    _warn_pii(outcome.session, redact)
                 if outcome.error is not None:
                     outputs["errors"].write([outcome.error])
                     reports.add_error(outcome.error)
@@ -216,8 +225,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
               help="Also write a self-contained HTML report (no network needed to open it).")
 @reading_options
 @model_options
+@redact_option
 def feedback(file: str, html_out: str | None, input_format: str | None, supporter: str | None,
-             model_dir: str | None, trust_model: bool) -> None:
+             model_dir: str | None, trust_model: bool, redact: bool) -> None:
     """Feedback on one role-play in FILE, for a trainer to hand to a trainee.
 
     Prints strengths, turns to work on (each with one alternative phrasing), jargon with plain
@@ -238,7 +248,7 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
 
     classifier = _load_classifier(model_dir, trust_model)
     result = run_score([file], supporter=supporter, input_format=input_format,
-                       classifier=classifier, nlp=shared_pipeline())
+                       classifier=classifier, nlp=shared_pipeline(), redact=redact)
     for row in result.errors.itertuples():
         click.echo(f"error: {row.error}", err=True)
     if result.sessions.empty:
@@ -247,6 +257,7 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
     sessions = result.sessions.to_dict("records")
     taken: set[str] = set()
     for session in sessions:
+        _warn_pii(session, redact)
         fb = build_feedback(result.utterances, session)
         render_terminal(fb, console)
         if html_out:

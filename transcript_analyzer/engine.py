@@ -46,15 +46,18 @@ _STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
 
 
 def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
-    if nlp is not None and classifier is not None:
-        return nlp, classifier
-    if config not in _STATE:
-        from .classifier import load_classifier
-        from .nlp import shared_pipeline
+    """The pipeline and classifier for `config`: the ones passed in, else built once per
+    process and cached."""
+    if nlp is None or classifier is None:
+        if config not in _STATE:
+            from .classifier import load_classifier
+            from .nlp import shared_pipeline
 
-        _STATE[config] = (nlp or shared_pipeline(),
-                          classifier or load_classifier(config.model_dir, config.trust_model))
-    return _STATE[config]
+            _STATE[config] = (nlp or shared_pipeline(),
+                              classifier or load_classifier(config.model_dir, config.trust_model))
+        cached_nlp, cached_classifier = _STATE[config]
+        nlp, classifier = nlp or cached_nlp, classifier or cached_classifier
+    return nlp, classifier
 
 
 def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:

@@ -257,6 +257,7 @@ def score(
     nlp: Any = None,
     model_dir: str | None = None,
     trust_model: bool = False,
+    redact: bool = False,
     jobs: int = 1,
     engine: str = "local",
     scheduler: str | None = None,
@@ -268,7 +269,8 @@ def score(
     corpora too large for memory, use the CLI (or `iter_outcomes` with a writer), which streams.
     """
     plan = plan_inputs(paths, input_format)
-    config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model)
+    config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
+                           redact=redact)
     utterances: list[dict] = []
     sessions: list[dict] = []
     errors: list[dict] = []
