@@ -2,9 +2,12 @@
 
 The lexicon (data/jargon_lexicon.csv) is matched on lower case (terms and their listed variants)
 and on lemmas, so "decompensated" and "noncompliant" match. Abbreviations that are also ordinary
-words (data/patterns/word_acronyms.txt: "pip" of a lemon) count only in capitals, unless the
-whole turn is lower case, as ASR output is.
-Where the lexicon has nothing, a long word that wordfreq rates rare is flagged as `rare_word`.
+words (data/patterns/word_acronyms.txt: "pip" of a lemon) count only in capitals, or in a turn
+written all in lower case (ASR output) when they are not everyday words ("nice", "care").
+Where the lexicon has nothing, the `rare_word` fallback flags an unknown abbreviation in capitals
+("CIWA", "LFTs"; category "acronym") unless plain_words.txt lists it as everyday ("TV", "GP"),
+and a long word that wordfreq rates rare (category "rare_word") unless it is two everyday words
+run together ("stairlift").
 Nothing is flagged that the client said first in the session, nor names, numbers, or everyday
 feeling and health words.
 """
@@ -25,16 +28,21 @@ from ..resources import data_path
 from .reflections import load_feelings
 
 RARE_ZIPF = 2.5
+COMMON_ZIPF = 4.0
 MIN_RARE_LENGTH = 7
+# An unknown abbreviation: 2-6 letters, capitals (at least two, and most of the letters), with
+# an optional plural s ("LFTs", "DoLS", "CIWA"). Everyday ones are listed in plain_words.txt.
+_ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,5}$")
+_ROMAN = re.compile(r"^[IVXL]+$")
 
 
 @dataclass(frozen=True)
 class JargonHit:
     text: str
     term: str
-    category: str
+    category: str  # a lexicon category, or "acronym" / "rare_word" for the fallbacks
     alternatives: tuple[str, ...]
-    rule: str  # "lexicon" or "rare_word"
+    rule: str  # "lexicon" or "rare_word" (the fallback: unknown abbreviation or rare word)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,14 @@ def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+@lru_cache(maxsize=50_000)
+def _plain_compound(word: str) -> bool:
+    """Two everyday words run together ("stairlift", "threadbare") are not jargon, however rare
+    the compound is; technical words ("neutropenia") do not split that way."""
+    return any(_zipf(word[:i]) >= COMMON_ZIPF and _zipf(word[i:]) >= COMMON_ZIPF
+               for i in range(3, len(word) - 2))
+
+
 def _word_list(name: str) -> frozenset[str]:
     lines = data_path("patterns", name).read_text(encoding="utf-8").splitlines()
     return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
@@ -88,7 +104,12 @@ class JargonDetector:
             self.by_key[key] = entry
             self.lower_matcher.add(key, [nlp.make_doc(form) for form in entry.forms])
             if lemmatizer is not None:
-                self.lemma_matcher.add(key, [lemmatizer(nlp.make_doc(entry.term))])
+                lemma_doc = lemmatizer(nlp.make_doc(entry.term))
+                lemmas = " ".join(t.lemma_.lower() for t in lemma_doc)
+                # An inflected one-word term ("sectioned") would match its everyday lemma
+                # ("a section of the library"): such terms match on their listed forms only.
+                if len(lemma_doc) > 1 or lemmas == entry.term:
+                    self.lemma_matcher.add(key, [lemma_doc])
         self.has_lemmas = lemmatizer is not None
         self.word_acronyms = _word_list("word_acronyms.txt")
         self.rarity = rarity
@@ -111,24 +132,46 @@ class JargonDetector:
                 continue
             span = doc[start:end]
             entry = self.by_key[doc.vocab.strings[match_id]]
-            if span.text.lower() in self.word_acronyms and not span.text.isupper() and not all_lower:
+            lower = span.text.lower()
+            # A word-like abbreviation counts in capitals, or in an all-lower-case (ASR) turn
+            # when it is not an everyday word there ("that's nice", "take care").
+            if lower in self.word_acronyms and not span.text.isupper() and (
+                    not all_lower or _zipf(lower) >= COMMON_ZIPF):
                 continue
             if self._client_used(span.text, ctx) or self._client_used(entry.term, ctx):
                 continue
             covered.update(range(start, end))
             hits.append(JargonHit(span.text, entry.term, entry.category, entry.alternatives, "lexicon"))
         if self.rarity:
+            shouting = sum(c.isupper() for c in doc.text) > 0.5 * sum(c.isalpha() for c in doc.text)
             for token in doc:
-                if token.i in covered or not token.is_alpha or len(token.text) < MIN_RARE_LENGTH:
+                if token.i in covered:
+                    continue
+                if not shouting and self._unknown_acronym(token, ctx):
+                    hits.append(JargonHit(token.text, token.text.lower(), "acronym", (), "rare_word"))
+                    continue
+                if not token.is_alpha or len(token.text) < MIN_RARE_LENGTH:
                     continue
                 lower = token.text.lower()
                 if (lower in self.skip_words or token.lemma_.lower() in self.skip_words
                         or (token.text[0].isupper() and not token.is_sent_start)
                         or self._client_used(token.text, ctx)):
                     continue
-                if _zipf(lower) < RARE_ZIPF:
+                if _zipf(lower) < RARE_ZIPF and not _plain_compound(lower):
                     hits.append(JargonHit(token.text, lower, "rare_word", (), "rare_word"))
         return hits
+
+    def _unknown_acronym(self, token, ctx: dict) -> bool:
+        text = token.text
+        if not _ACRONYM.match(text) or _ROMAN.match(text):
+            return False
+        capitals = sum(c.isupper() for c in text)
+        letters = sum(c.isalpha() for c in text)
+        if capitals * 2 < letters:
+            return False
+        lower = text.lower()
+        bare = lower[:-1] if text.endswith("s") and not text.isupper() else lower
+        return not ({lower, bare} & self.skip_words) and not self._client_used(text, ctx)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.ta_jargon = self.find(doc)
