@@ -1,8 +1,15 @@
 """`ta_reflections`: simple, complex or none for a supporter turn.
 
-This is the rule layer: reflective stems, overlap with the client's previous turn, feeling words
-and complex-reflection markers. A trained model (detectors issue) can replace the decision while
-keeping the features computed here.
+Two layers:
+
+- rule features (`features`), computed against the client's previous turn from
+  `doc._.ta_context["prev_client_text"]`: reflective stems ("sounds like", "so you...", "part of
+  you"), overlap with the client's words, feeling words the client did not say, and markers of
+  complex reflections (double-sided, metaphor, meaning or value);
+- the trained model (models/reflection, see reflection_model.py), which reads those features with
+  the turn's words and decides. Without an installed model the rules decide on their own.
+
+The model is loaded once per process and scores a turn with dictionary look-ups.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ _STOP = frozenset(
     "that this just really very like um uh yeah oh ok okay well have has had do did not no yes "
     "what how we they he she them his her its".split()
 )
+_SELF = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|we're|let's)\b")
+_YOU = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yourself)\b")
 
 
 def load_feelings() -> frozenset[str]:
@@ -34,38 +43,76 @@ def content_words(text: str) -> set[str]:
 
 
 class ReflectionDetector:
-    def __init__(self, patterns_file: str = "reflections.json") -> None:
+    def __init__(self, patterns_file: str = "reflections.json", use_model: bool = True) -> None:
         spec = load_json("patterns", patterns_file)
         self.stems = re.compile(r"^\s*(?:" + "|".join(spec["stems"]) + ")", re.I)
         self.complex = re.compile("|".join(spec["complex_markers"]), re.I)
+        self.not_reflection = re.compile(r"^\s*(?:" + "|".join(spec["not_reflection_starts"])
+                                         + ")", re.I)
+        self.fillers = re.compile(spec["fillers"], re.I)
+        self.advice = re.compile("|".join(spec["advice_or_information"]), re.I)
         self.feelings = load_feelings()
+        self.model = None
+        if use_model:
+            from .reflection_model import load_shipped
+
+            self.model = load_shipped("reflections")
+
+    def _starts(self, doc: Doc) -> list[str]:
+        """Each sentence with leading fillers ("Okay. Yeah, so...") removed."""
+        out = []
+        for sentence in doc.sents:
+            text = self.fillers.sub("", sentence.text.lower().replace("’", "'"), count=1)
+            if text.strip():
+                out.append(text)
+        return out or [doc.text.lower()]
 
     def features(self, doc: Doc) -> dict[str, float]:
-        """Rule features shared with the trained reflection model."""
+        """Rule features, shared by the rule decision and the trained model."""
         prev = context(doc).get("prev_client_text") or ""
-        sentences = [s.text for s in doc.sents] or [doc.text]
-        own = content_words(doc.text)
+        starts = self._starts(doc)
+        lower = doc.text.lower().replace("’", "'")
+        own = content_words(lower)
         theirs = content_words(prev)
-        lower = doc.text.lower()
+        words = _WORD.findall(lower)
+        feelings = {w for w in words if w in self.feelings}
+        n = max(1, len(words))
         return {
-            "stem": float(any(self.stems.match(s) for s in sentences)),
+            "stem": float(any(self.stems.match(s) for s in starts)),
+            "stem_first": float(bool(self.stems.match(starts[0]))),
+            "stem_last": float(bool(self.stems.match(starts[-1]))),
+            "not_reflection": float(bool(self.not_reflection.match(starts[-1]))),
+            "advice": float(len(self.advice.findall(lower)) > 0),
             "complex_marker": float(bool(self.complex.search(lower))),
-            "feeling": float(any(w in self.feelings for w in _WORD.findall(lower))),
+            "feeling": float(bool(feelings)),
+            "new_feeling": float(bool(feelings - content_words(prev))),
             "overlap": len(own & theirs) / max(1, len(own)),
             "new_words": len(own - theirs) / max(1, len(own)),
             "has_prev": float(bool(prev)),
+            "you_share": len(_YOU.findall(lower)) / n,
+            "self_share": len(_SELF.findall(lower)) / n,
+            "asks": float("?" in doc.text),
         }
 
+    def rule_code(self, f: dict[str, float]) -> str:
+        reflective = f["stem"] or (f["overlap"] >= 0.5 and f["has_prev"] and not f["asks"]
+                                   and f["you_share"] > 0)
+        if not reflective or f["not_reflection"] or f["advice"]:
+            return "none"
+        if f["complex_marker"] or f["new_feeling"]:
+            return "complex"
+        return "simple"
+
     def __call__(self, doc: Doc) -> Doc:
-        f = self.features(doc)
-        code = "none"
-        if f["stem"] or (f["overlap"] >= 0.5 and f["has_prev"] and "?" not in doc.text):
-            code = "complex" if f["complex_marker"] or (f["feeling"] and f["new_words"] > 0.5) else "simple"
-        doc._.ta_reflection_type = code
+        if self.model is not None:
+            doc._.ta_reflection_type = self.model.predict_doc(doc, self)
+        else:
+            doc._.ta_reflection_type = self.rule_code(self.features(doc))
         return doc
 
 
 @Language.factory("ta_reflections", assigns=["doc._.ta_reflection_type"], requires=["doc.sents"],
-                  default_config={"patterns_file": "reflections.json"})
-def make_reflection_detector(nlp: Language, name: str, patterns_file: str) -> ReflectionDetector:
-    return ReflectionDetector(patterns_file)
+                  default_config={"patterns_file": "reflections.json", "use_model": True})
+def make_reflection_detector(nlp: Language, name: str, patterns_file: str,
+                             use_model: bool) -> ReflectionDetector:
+    return ReflectionDetector(patterns_file, use_model)

@@ -1,0 +1,367 @@
+"""The trained model behind `ta_reflections`: features, training, safe storage.
+
+A multinomial logistic regression (scikit-learn) over simple/complex/none, fitted on AnnoMI's
+development transcripts. Its features are the turn's words and word pairs, how its sentences
+start, the rule features of `ReflectionDetector.features` (stems such as "sounds like", "so
+you...", "part of you"; feeling words; complex markers) and the client's previous turn as context
+(shared words and word pairs, an echo of the client's words, the client's turn length).
+
+Training and inference call the same feature function, `reflection_features`. A fitted model is
+stored as plain JSON arrays (feature names, classes, coefficients, intercepts) beside a
+`meta.json` with the library versions, the sha256 of the training data and of the model file,
+and the cross-validated scores. Loading reads JSON only, so it cannot run code; scoring a turn is
+a few dictionary look-ups and one small matrix product, with no scikit-learn at run time.
+
+Rebuild the shipped model (grouped 5-fold CV first, then a fit on all turns):
+
+    python -m transcript_analyzer.detectors.reflection_model ../shared/data/annomi/AnnoMI-full.dev.csv
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.tokens import Doc
+
+from ..errors import ModelError
+from ..extensions import context
+from ..resources import models_path
+
+FORMAT = "transcript-analyzer/linear-turn-model"
+FORMAT_VERSION = 1
+HEADS = {"reflections": ("simple", "complex", "none")}
+MODEL_DIRS = {"reflections": "reflection"}
+FEATURES_VERSION = 1
+
+_FILLERS = frozenset(
+    "um uh uhm mm mmm hmm mm-hmm uh-huh okay ok alright so and but well yeah yes yep right oh "
+    "now then just like".split()
+)
+_DISFLUENCIES = frozenset("um uh uhm er erm ah mm mmm hmm mhm mm-hmm uh-huh okay ok alright yeah yep "
+                          "oh".split())
+_WORD = re.compile(r"[a-z][a-z']*")
+
+
+# -- features --------------------------------------------------------------------------------
+def _bucket(n: float) -> str:
+    return str(min(6, int(math.log2(1 + n))))
+
+
+def _text_features(doc: Doc, f: dict[str, float]) -> list[str]:
+    """Words, word pairs and sentence openings of the turn (binary).
+
+    Fillers ("um", "yeah", "okay") are left out: they mark spoken transcripts rather than what
+    the supporter does, and would not carry over to chat or edited transcripts.
+    """
+    words = [t.lower_ for t in doc
+             if not (t.is_space or (t.is_punct and t.text != "?") or t.lower_ in _DISFLUENCIES)]
+    for w in words:
+        f["w=" + w] = 1.0
+    for a, b in zip(words, words[1:]):
+        f["b=" + a + " " + b] = 1.0
+    sents = list(doc.sents)
+    for i, sent in enumerate(sents):
+        content = [t.lower_ for t in sent if t.is_alpha and t.lower_ not in _FILLERS][:2]
+        if content:
+            f["s=" + " ".join(content)] = 1.0
+            if i == len(sents) - 1:
+                f["ls=" + " ".join(content)] = 1.0
+                f["ls1=" + content[0]] = 1.0
+    f["len=" + _bucket(len(words))] = 1.0
+    f["nsent=" + _bucket(len(sents))] = 1.0
+    return words
+
+
+def _context_features(doc: Doc, words: Sequence[str], f: dict[str, float]) -> None:
+    prev = context(doc).get("prev_client_text") or ""
+    prev_words = _WORD.findall(prev.lower())
+    f["plen=" + _bucket(len(prev_words))] = 1.0
+    if not prev_words:
+        f["no_prev"] = 1.0
+        return
+    mine = {w for w in words if len(w) > 3}
+    theirs = {w for w in prev_words if len(w) > 3}
+    shared = mine & theirs
+    f["shared_words"] = min(len(shared), 6) / 6
+    f["shared_ratio"] = len(shared) / max(1, len(mine))
+    pairs = set(zip(prev_words, prev_words[1:]))
+    own_pairs = set(zip(words, words[1:]))
+    f["shared_pairs"] = min(len(pairs & own_pairs), 6) / 6
+    first = next(iter(doc.sents), doc[:])
+    first_words = [t.lower_ for t in first if t.is_alpha]
+    if first_words:
+        said = set(prev_words)
+        f["echo_first"] = sum(w in said for w in first_words) / len(first_words)
+
+
+def reflection_features(doc: Doc, reflections) -> dict[str, float]:
+    """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features)."""
+    f: dict[str, float] = {}
+    words = _text_features(doc, f)
+    for name, value in reflections.features(doc).items():
+        f["r_" + name] = float(value)
+    f["ends_q"] = float(doc.text.rstrip().endswith("?"))
+    _context_features(doc, words, f)
+    return f
+
+
+# -- the model -------------------------------------------------------------------------------
+@dataclass
+class LinearTurnModel:
+    """A multinomial logistic model over sparse named features, stored as JSON arrays."""
+
+    head: str
+    classes: tuple[str, ...]
+    vocabulary: dict[str, int]
+    coef: np.ndarray  # (n_classes, n_features)
+    intercept: np.ndarray  # (n_classes,)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self, features: dict[str, float]) -> np.ndarray:
+        idx, vals = [], []
+        for name, value in features.items():
+            j = self.vocabulary.get(name)
+            if j is not None and value:
+                idx.append(j)
+                vals.append(value)
+        out = self.intercept.copy()
+        if idx:
+            out += self.coef[:, idx] @ np.asarray(vals)
+        return out
+
+    def predict_proba(self, features: dict[str, float]) -> np.ndarray:
+        z = self.scores(features)
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def predict(self, features: dict[str, float]) -> str:
+        return self.classes[int(np.argmax(self.scores(features)))]
+
+    def predict_doc(self, doc: Doc, detector) -> str:
+        return self.predict(reflection_features(doc, detector))
+
+    # -- persistence (JSON only) -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "head": self.head,
+            "classes": list(self.classes), "features": names,
+            "coef": [[round(float(x), 5) for x in row] for row in self.coef],
+            "intercept": [round(float(x), 5) for x in self.intercept],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], meta: dict | None = None) -> LinearTurnModel:
+        try:
+            if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+                raise ValueError(f"unknown format {data.get('format')!r} "
+                                 f"v{data.get('format_version')!r}")
+            head = str(data["head"])
+            classes = tuple(str(c) for c in data["classes"])
+            names = [str(n) for n in data["features"]]
+            coef = np.asarray(data["coef"], dtype=np.float64)
+            intercept = np.asarray(data["intercept"], dtype=np.float64)
+            if head not in HEADS or set(classes) != set(HEADS[head]):
+                raise ValueError(f"head {head!r} with classes {classes}")
+            if coef.shape != (len(classes), len(names)) or intercept.shape != (len(classes),):
+                raise ValueError(f"coefficient shape {coef.shape} does not match "
+                                 f"{len(classes)} classes x {len(names)} features")
+            if not np.isfinite(coef).all() or not np.isfinite(intercept).all():
+                raise ValueError("non-finite coefficients")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"[E201] invalid turn model: {exc}") from None
+        return cls(head, classes, {n: i for i, n in enumerate(names)}, coef, intercept,
+                   meta or {})
+
+    def save(self, directory: str | Path, meta: dict[str, Any]) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "model.json").write_text(json.dumps(self.to_dict(), separators=(",", ":")),
+                                              encoding="utf-8")
+        digest = sha256_file(directory / "model.json")
+        self.meta = {**meta, "model_sha256": digest}
+        (directory / "meta.json").write_text(json.dumps(self.meta, indent=2) + "\n",
+                                             encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> LinearTurnModel:
+        """Load a stored model: JSON only, checked against the sha256 in meta.json."""
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            raw = (directory / "model.json").read_bytes()
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"[E202] cannot read the turn model in {directory}: {exc}") from None
+        if meta.get("model_sha256") != hashlib.sha256(raw).hexdigest():
+            raise ModelError(f"[E203] {directory}/model.json does not match the sha256 recorded "
+                             "in meta.json (edited or corrupt)")
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise ModelError(f"[E202] {directory}/model.json is not JSON: {exc}") from None
+        return cls.from_dict(data, meta)
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shipped_dir(head: str = "reflections") -> Path:
+    return models_path(MODEL_DIRS[head])
+
+
+@cache
+def load_shipped(head: str = "reflections") -> LinearTurnModel | None:
+    """The shipped model of `head`, loaded once per process; None when none is installed."""
+    directory = shipped_dir(head)
+    if not (directory / "model.json").exists():
+        return None
+    return LinearTurnModel.load(directory)
+
+
+# -- training --------------------------------------------------------------------------------
+@dataclass
+class TrainingConfig:
+    """Hyper-parameters, fixed before evaluation (not searched on the reported folds)."""
+
+    C: float = 0.1
+    class_weight: str | None = "balanced"
+    min_count: int = 2
+    max_iter: int = 5000
+
+
+def fit(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
+        config: TrainingConfig | None = None) -> LinearTurnModel:
+    """Fit one head on feature dicts; features seen in fewer than `min_count` turns are dropped."""
+    from collections import Counter
+
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    config = config or TrainingConfig()
+    counts = Counter(name for f in features for name in f)
+    keep = {name for name, n in counts.items() if n >= config.min_count}
+    rows = [{k: v for k, v in f.items() if k in keep} for f in features]
+    vectoriser = DictVectorizer(sort=True)
+    X = vectoriser.fit_transform(rows)
+    classifier = LogisticRegression(C=config.C, class_weight=config.class_weight,
+                                    max_iter=config.max_iter)
+    classifier.fit(X, list(labels))
+    classes = tuple(str(c) for c in classifier.classes_)
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if len(classes) == 2:  # binary: expand to one row per class
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2])
+    vocabulary = {name: i for i, name in enumerate(vectoriser.feature_names_)}
+    return LinearTurnModel(head, classes, vocabulary, np.asarray(coef), np.asarray(intercept),
+                           {"config": config.__dict__})
+
+
+def cross_val_predict(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
+                      groups: Sequence[Any], folds: int = 5,
+                      config: TrainingConfig | None = None) -> list[str]:
+    """Out-of-fold predictions, folds grouped by `groups` (transcripts); each model is fitted
+    on its training folds only (vocabulary and feature counts included)."""
+    from sklearn.model_selection import GroupKFold
+
+    labels = list(labels)
+    out: list[str | None] = [None] * len(labels)
+    splitter = GroupKFold(n_splits=folds)
+    for train, test in splitter.split(np.zeros(len(labels)), labels, list(groups)):
+        model = fit(head, [features[i] for i in train], [labels[i] for i in train], config)
+        for i in test:
+            out[i] = model.predict(features[i])
+    return [str(x) for x in out]
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+
+    import sklearn
+    import spacy
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__, "spacy": spacy.__version__}
+
+
+# -- building the shipped model --------------------------------------------------------------
+def annomi_training_set(annomi_csv: str | Path, nlp=None):
+    """Features, gold reflection codes and transcript ids of every AnnoMI therapist turn."""
+    from ..evaluation.annomi import load_annomi, supporter_turns, turn_docs
+    from ..nlp import build_pipeline
+    from .reflections import ReflectionDetector
+
+    nlp = nlp or build_pipeline(with_detectors=False)
+    turns = supporter_turns(load_annomi(annomi_csv))
+    detector = ReflectionDetector(use_model=False)
+    features = [reflection_features(doc, detector) for doc in turn_docs(turns, nlp)]
+    return features, [str(x) for x in turns["reflection"]], list(turns["transcript_id"])
+
+
+def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, folds: int = 5,
+                  config: TrainingConfig | None = None) -> LinearTurnModel:
+    """Grouped k-fold CV on AnnoMI dev, then a fit on all of it, saved with its model card."""
+    from ..evaluation.metrics import code_rows
+
+    config = config or TrainingConfig()
+    features, labels, groups = annomi_training_set(annomi_csv)
+    predicted = cross_val_predict("reflections", features, labels, groups, folds, config)
+    scores = code_rows(labels, predicted, "reflections", HEADS["reflections"], dataset="annomi-dev",
+                       protocol=f"grouped {folds}-fold CV", groups={"any": {"simple", "complex"}})
+    model = fit("reflections", features, labels, config)
+    meta = {
+        "name": "transcript-analyzer reflection model",
+        "predicts": "reflection_type of a supporter turn: simple, complex or none",
+        "model": "multinomial logistic regression (scikit-learn) stored as JSON arrays",
+        "features_version": FEATURES_VERSION,
+        "n_features": len(model.vocabulary),
+        "config": config.__dict__,
+        "training_data": {
+            "name": "AnnoMI development split (Wu et al., ICASSP 2022; github.com/uccollab/AnnoMI)",
+            "file": Path(annomi_csv).name,
+            "sha256": sha256_file(annomi_csv),
+            "transcripts": len(set(groups)),
+            "turns": len(labels),
+            "labels": {c: labels.count(c) for c in HEADS["reflections"]},
+            "gold": "reflection_subtype where reflection_exists, majority vote over annotators",
+            "licence": "marked 'License: Public Domain' by the authors at commit 126d985",
+        },
+        "cross_validation": {
+            "folds": folds, "grouped_by": "transcript_id",
+            "note": "each fold's vocabulary and model are fitted on its training transcripts only",
+            "scores": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+                       for row in scores],
+        },
+        "libraries": library_versions(),
+    }
+    model.save(out_dir or shipped_dir(), meta)
+    return model
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's script, not library behaviour
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Rebuild the shipped reflection model.")
+    parser.add_argument("annomi_csv", help="AnnoMI-full.dev.csv")
+    parser.add_argument("--out", default=None, help="output folder (default: models/reflection)")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    built = train_shipped(args.annomi_csv, args.out, args.folds)
+    for row in built.meta["cross_validation"]["scores"]:
+        print(f"{row['label']:>28}  P {row['precision']:.3f}  R {row['recall']:.3f}  "
+              f"F1 {row['f1']:.3f}  kappa {row['kappa']:.3f}")
+    print(f"saved to {args.out or shipped_dir()} ({built.meta['n_features']} features)")
