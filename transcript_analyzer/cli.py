@@ -411,5 +411,95 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+# -- evaluate ------------------------------------------------------------------------------------
+# Evaluation formats: each module under transcript_analyzer.evaluation has CODES (the codes its
+# human labels cover) and evaluate(path, codes, *, folds, **options) -> DataFrame of report rows.
+# A new format or code (e.g. trust) is one entry here plus its module.
+EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon"}
+
+
+def _guess_evaluation_format(path: str) -> str | None:
+    from pathlib import Path
+
+    if Path(path).suffix.lower() == ".jsonl":
+        return "esconv"
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline().lower()
+    except OSError:
+        return None
+    if "has_jargon" in header:
+        return "jargon"
+    if "utterance_text" in header and "question_exists" in header:
+        return "annomi"
+    return None
+
+
+@main.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--codes", metavar="CODE[,CODE...]",
+              help="Codes to score, comma-separated (default: every code DATA has labels for): "
+              "questions, reflections (AnnoMI); questions, reflections, shared_experience "
+              "(ESConv); jargon (the jargon test set).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EVALUATION_FORMATS)),
+              help="Format of DATA (default: guessed: .jsonl is ESConv; a CSV with has_jargon "
+              "is the jargon test set; a CSV with AnnoMI's columns is AnnoMI).")
+@click.option("--cv", "folds", type=click.IntRange(min=2), metavar="K",
+              help="Score anything trained on DATA by K-fold cross-validation grouped by "
+              "transcript, refitting on the training folds only (AnnoMI reflections).")
+@click.option("--human-ceiling", is_flag=True,
+              help="AnnoMI: add each annotator against the majority of the others, on the "
+              "utterances several annotators coded.")
+@click.option("--baseline", is_flag=True,
+              help="AnnoMI: add a TF-IDF + logistic-regression baseline (grouped CV).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              help="Also write the table to this CSV file.")
+def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
+             human_ceiling: bool, baseline: bool, out_file: str | None) -> None:
+    """Score the detectors against human codes in DATA: precision, recall, F1, Cohen's kappa
+    and false-alarm rate per code and label.
+
+    \b
+    DATA is AnnoMI's annotated CSV (majority vote over annotators), ESConv's test JSONL,
+    or a jargon test set CSV (id, text, has_jargon, terms).
+    Example: transcript-analyzer evaluate AnnoMI-full.dev.csv --codes questions,reflections --cv 5
+    """
+    import importlib
+
+    from .errors import TranscriptAnalyzerError
+
+    fmt = fmt or _guess_evaluation_format(data)
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the format of {data}; give --format "
+                               + "|".join(sorted(EVALUATION_FORMATS)))
+    module = importlib.import_module(f".evaluation.{EVALUATION_FORMATS[fmt]}", __package__)
+    wanted = [c.strip() for c in codes.split(",") if c.strip()] if codes else list(module.CODES)
+    unknown = [c for c in wanted if c not in module.CODES]
+    if unknown or not wanted:
+        raise click.UsageError(f"{fmt} data has human codes for {', '.join(module.CODES)}; "
+                               f"not for {', '.join(unknown) or '(none given)'}")
+    options = {}
+    if human_ceiling or baseline:
+        if fmt != "annomi":
+            raise click.UsageError("--human-ceiling and --baseline need AnnoMI data")
+        options = {"ceiling": human_ceiling, "baseline": baseline}
+    click.echo(f"Evaluating {', '.join(wanted)} on {data} ({fmt})"
+               + (f" with {folds}-fold grouped CV" if folds else "") + "...", err=True)
+    try:
+        table = module.evaluate(data, wanted, folds=folds, **options)
+    except TranscriptAnalyzerError as exc:
+        raise click.ClickException(str(exc)) from None
+    if out_file:
+        try:
+            table.to_csv(out_file, index=False)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
+    shown = table.drop(columns=["dataset", "n"])
+    click.echo(f"# {table['dataset'].iloc[0] if len(table) else data}")
+    click.echo(shown.to_string(index=False, na_rep="", float_format=lambda x: f"{x:.3f}"))
+    if out_file:
+        click.echo(f"Wrote {out_file}", err=True)
+
+
 if __name__ == "__main__":
     main()
