@@ -43,6 +43,24 @@ class BinaryFileError(TranscriptReadError):
     code = "E103"
 
 
+class FileTooLargeError(TranscriptReadError):
+    """The input is over `Limits.max_file_mb` (or a Word file expands past it)."""
+
+    code = "E104"
+
+
+class WrongFormatError(TranscriptReadError):
+    """The content is another format than the extension (or `--input-format`) says."""
+
+    code = "E105"
+
+
+class MalformedTranscriptError(TranscriptReadError):
+    """The file is the right kind but broken: cut off, bad timestamps, wrong field types."""
+
+    code = "E106"
+
+
 class ModelError(TranscriptAnalyzerError):
     """The trust model is missing, corrupt or does not match its recorded hash."""
 

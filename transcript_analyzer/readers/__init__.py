@@ -5,13 +5,20 @@ Formats are recognised by extension; `input_format` overrides that (needed for s
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import TranscriptReadError, UnsupportedFormatError
+from ..errors import (
+    EmptyTranscriptError,
+    TranscriptReadError,
+    UnsupportedFormatError,
+    WrongFormatError,
+)
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Transcript
 from .captions import read_captions
-from .decode import decode_bytes
+from .decode import decode
 from .docx import read_docx
 from .jsonfmt import read_json, read_jsonl
 from .plaintext import read_plaintext
@@ -38,41 +45,71 @@ def format_for(path: str | Path) -> str | None:
     return EXTENSIONS.get(Path(path).suffix.lower())
 
 
-def read_bytes(data: bytes, source: str, fmt: str, transcript_id: str) -> list[Transcript]:
-    """Parse raw bytes of a known format. Raises `TranscriptReadError` with file and line."""
+def read_bytes(
+    data: bytes, source: str, fmt: str, transcript_id: str, *, limits: Limits | None = None
+) -> list[Transcript]:
+    """Parse raw bytes of a known format. Raises `TranscriptReadError` with file and line.
+
+    `limits` (default `Limits()`) caps the input size (an error) and the words per turn (long
+    turns are cut, with a warning in `transcript.warnings`). Every repair made while reading is a
+    warning there too. Nothing but a `TranscriptReadError` (or subclass) is raised for bad input.
+    """
+    limits = limits or DEFAULT_LIMITS
     if fmt not in FORMATS:
         raise UnsupportedFormatError(
             source, f"unknown input format {fmt!r}; choose one of {', '.join(FORMATS)}"
         )
+    limits.check_file_size(len(data), source)
+    if not data.strip(b" \t\r\n\f\v\x00"):
+        raise EmptyTranscriptError(source, "the file is empty")
     if fmt == "docx":
-        return read_docx(data, source, transcript_id)
-    if data[:4] == b"PK\x03\x04":
-        raise TranscriptReadError(
-            source,
-            f"this is a zip/Office file, not {fmt} text (is it a .docx with the wrong extension?)",
-        )
-    text, encoding = decode_bytes(data, source)
-    if fmt == "text":
-        transcripts = read_plaintext(text, source, transcript_id)
-    elif fmt in ("vtt", "srt"):
-        transcripts = read_captions(text, source, transcript_id, fmt)
-    elif fmt in ("csv", "tsv"):
-        transcripts = read_table(text, source, transcript_id, fmt)
-    elif fmt == "json":
-        transcripts = read_json(text, source, transcript_id)
+        transcripts = read_docx(data, source, transcript_id, limits)
+        warnings: list[str] = []
+        encoding = None
     else:
-        transcripts = read_jsonl(text, source, transcript_id)
+        if data[:4] == b"PK\x03\x04":
+            raise WrongFormatError(
+                source,
+                f"this is a zip/Office file, not {_FORMAT_WORDS[fmt]} "
+                "(is it a .docx with the wrong extension?)",
+            )
+        text, encoding, warnings = decode(data, source)
+        if fmt == "text":
+            transcripts = read_plaintext(text, source, transcript_id)
+        elif fmt in ("vtt", "srt"):
+            transcripts = read_captions(text, source, transcript_id, fmt)
+        elif fmt in ("csv", "tsv"):
+            transcripts = read_table(text, source, transcript_id, fmt)
+        elif fmt == "json":
+            transcripts = read_json(text, source, transcript_id)
+        else:
+            transcripts = read_jsonl(text, source, transcript_id)
     for transcript in transcripts:
-        transcript.metadata["encoding"] = encoding
-        if encoding in ("cp1252", "latin-1"):
-            transcript.warnings.append(f"not valid UTF-8; read as {encoding}")
+        if encoding:
+            transcript.metadata["encoding"] = encoding
+        transcript.warnings[:0] = warnings
+        limits.apply_turn_limit(transcript)
     return transcripts
 
 
+_FORMAT_WORDS = {
+    "text": "plain text", "vtt": "WebVTT captions", "srt": "SRT captions", "csv": "a CSV table",
+    "tsv": "a TSV table", "json": "JSON", "jsonl": "JSON Lines", "docx": "a Word document",
+}
+
+
 def load_transcripts(
-    path: str | Path, input_format: str | None = None, transcript_id: str | None = None
+    path: str | Path,
+    input_format: str | None = None,
+    transcript_id: str | None = None,
+    *,
+    limits: Limits | None = None,
 ) -> list[Transcript]:
-    """Read every transcript in one file (a long-format CSV can hold many)."""
+    """Read every transcript in one file (a long-format CSV can hold many).
+
+    The size limit is checked before the file is read, so a huge file costs no memory.
+    """
+    limits = limits or DEFAULT_LIMITS
     path = Path(path)
     source = str(path)
     fmt = input_format or format_for(path)
@@ -83,17 +120,25 @@ def load_transcripts(
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise TranscriptReadError(
+                source, "not a regular file (a folder, device or pipe), so it was not read"
+            )
+        limits.check_file_size(info.st_size, source)
         data = path.read_bytes()
     except OSError as exc:
         raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
-    return read_bytes(data, source, fmt, transcript_id or path.stem)
+    return read_bytes(data, source, fmt, transcript_id or path.stem, limits=limits)
 
 
-def load_transcript(path: str | Path, input_format: str | None = None) -> Transcript:
+def load_transcript(
+    path: str | Path, input_format: str | None = None, *, limits: Limits | None = None
+) -> Transcript:
     """Read a file that holds exactly one transcript, with roles assigned."""
     from ..roles import assign_roles
 
-    transcripts = load_transcripts(path, input_format)
+    transcripts = load_transcripts(path, input_format, limits=limits)
     if len(transcripts) != 1:
         raise TranscriptReadError(
             str(path),

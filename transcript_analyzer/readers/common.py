@@ -1,15 +1,27 @@
-"""Helpers shared by the readers: timestamps, header synonyms and turn building."""
+"""Helpers shared by the readers: timestamps, header synonyms, format sniffing, turn building."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ..errors import EmptyTranscriptError
 from ..model import Transcript, Turn
 from .decode import normalise_text
 
-_TIME = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*$")
+# Hours are capped at 6 digits (over a century): longer digit runs are not times, and Python
+# refuses to convert integers of more than 4300 digits.
+_TIME = re.compile(r"^\s*(?:(\d{1,6}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*$")
+
+# Times are seconds from the start of the session. Larger values are not plausible as that
+# (1e10 s is over 300 years; Unix-epoch seconds, which some chat exports use, still fit).
+MAX_SECONDS = 1e10
+UNKNOWN_SPEAKER = "Unknown speaker"
+# Cells that mean "no value" in exports from pandas, R, SQL and spreadsheets.
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "\\n"}
+MAX_SPEAKER_CHARS = 80
 
 
 def parse_clock(value: str) -> float | None:
@@ -27,23 +39,35 @@ def parse_clock(value: str) -> float | None:
 
 
 def parse_time_value(value: object) -> float | None:
-    """A time cell: seconds as a number, or a clock time. Empty gives None."""
-    if value is None:
+    """A time cell: seconds as a number, or a clock time. Empty or unreadable gives None.
+
+    Out-of-range numbers come back as they are (possibly inf or nan); `TurnBuilder` drops them
+    with a warning.
+    """
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if value == value else None
+    if isinstance(value, (int, float)):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf
     text = str(value).strip()
     if not text:
         return None
+    if len(text) > 64:
+        return math.nan
     try:
         return float(text)
     except ValueError:
         return parse_clock(text)
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
 def canonical_header(name: str) -> str:
     """Header key used to match synonyms: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+    return _NOT_ALNUM.sub("", str(name).lower())
 
 
 # Canonical field -> accepted header spellings (after canonical_header).
@@ -60,6 +84,18 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 def map_fields(headers: Iterable[str]) -> dict[str, str]:
     """Map canonical field names to the actual header present, first synonym wins."""
+    headers = tuple(headers)
+    if len(headers) <= 64:  # JSON Lines files repeat the same few keys on every line
+        return dict(_map_fields_cached(headers))
+    return _map_fields(headers)
+
+
+@lru_cache(maxsize=256)
+def _map_fields_cached(headers: tuple[str, ...]) -> dict[str, str]:
+    return _map_fields(headers)
+
+
+def _map_fields(headers: tuple[str, ...]) -> dict[str, str]:
     by_key: dict[str, str] = {}
     for header in headers:
         by_key.setdefault(canonical_header(header), header)
@@ -72,62 +108,163 @@ def map_fields(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+_FORMAT_NAMES = {
+    "json": "JSON (use .json, or --input-format json)",
+    "jsonl": "JSON Lines (use .jsonl, or --input-format jsonl)",
+    "vtt": "WebVTT captions (use .vtt, or --input-format vtt)",
+    "srt": "SRT captions (use .srt, or --input-format srt)",
+    "csv": "a CSV table (use .csv, or --input-format csv)",
+    "tsv": "a tab-separated table (use .tsv, or --input-format tsv)",
+    "html": "HTML or XML, not a transcript export",
+    "rtf": "Rich Text (save it as .txt or .docx)",
+}
+_CAPTION_TIMING = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->", re.M)
+
+
+def sniff_format(text: str) -> str | None:
+    """A guess at what format some text really is, from its first few KB; None if unsure."""
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if not head:
+        return None
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if head.startswith("{\\rtf"):
+        return "rtf"
+    if head[:1] == "<" and re.match(r"<(?:\?xml|!doctype|html|[a-z]+[\s>])", head, re.I):
+        return "html"
+    if _CAPTION_TIMING.search(head):
+        return "srt" if re.search(r"\d,\d{3}\s*-->", head) else "vtt"
+    if head[:1] in "[{":
+        first = head.split("\n", 1)[0].strip()
+        if head[:1] == "{" and first.endswith("}") and "\n{" in head:
+            return "jsonl"
+        return "json"
+    first = head.split("\n", 1)[0]
+    for delimiter, fmt in (("\t", "tsv"), (",", "csv"), (";", "csv"), ("|", "csv")):
+        cells = first.split(delimiter)
+        if len(cells) >= 2:
+            fields = map_fields(cells)
+            if "speaker" in fields and "text" in fields:
+                return fmt
+    return None
+
+
+def format_hint(text: str, expected: str) -> str:
+    """' (the content looks like …)' when the text sniffs as another format, else ''."""
+    found = sniff_format(text)
+    if found is None or found == expected or {found, expected} <= {"csv", "tsv"}:
+        return ""
+    return f"; the content looks like {_FORMAT_NAMES[found]}"
+
+
 class TurnBuilder:
     """Accumulates turns, merging consecutive pieces by the same speaker when asked to.
 
     Captions split one person's speech across many cues; a reader calls `add(..., merge=True)`
-    and the pieces become one turn whose start is the first cue's and end the last cue's.
+    and the pieces become one turn whose start is the first cue's and end the last cue's. Text
+    pieces are joined once, in `build`, so merging many cues stays linear.
+
+    Values that cannot be right are repaired here, for every format, and reported in the
+    transcript's warnings: missing speakers become "Unknown speaker", over-long labels are cut,
+    and negative, infinite, NaN or absurdly large times are dropped.
     """
 
     def __init__(self) -> None:
         self.turns: list[Turn] = []
+        self._parts: list[list[str]] = []
+        self._repairs: dict[str, list[int | None]] = {}
+
+    def repair(self, kind: str, line: int | None) -> None:
+        """Count one repair of `kind` (a phrase such as 'turn(s) had no speaker label')."""
+        self._repairs.setdefault(kind, []).append(line)
+
+    def clean_time(self, value: object, line: int | None) -> float | None:
+        """A start/end value as seconds, or None; unusable values are dropped and counted."""
+        if value is None:
+            return None
+        if type(value) is float and 0 <= value <= MAX_SECONDS:  # the common case, fast
+            return value
+        if isinstance(value, str) and value.strip().lower() in _MISSING:
+            return None
+        seconds = parse_time_value(value)
+        if seconds is None:
+            self.repair("time value(s) that are not a number of seconds or a clock time dropped",
+                        line)
+            return None
+        if not (math.isfinite(seconds) and 0 <= seconds <= MAX_SECONDS):
+            self.repair("negative, infinite or implausibly large time value(s) dropped", line)
+            return None
+        return seconds
 
     def add(
         self,
         speaker: str,
         text: str,
         *,
-        start: float | None = None,
-        end: float | None = None,
+        start: object = None,
+        end: object = None,
         line: int | None = None,
         role: str | None = None,
         merge: bool = False,
         index: int | None = None,
     ) -> None:
-        speaker = normalise_text(speaker)
         text = normalise_text(text)
+        speaker = normalise_text(speaker)
+        unlabelled = not speaker
+        if unlabelled:
+            speaker = UNKNOWN_SPEAKER  # counted in build(), once we know the turn has text
+        elif len(speaker) > MAX_SPEAKER_CHARS:
+            speaker = speaker[:MAX_SPEAKER_CHARS].rstrip()
+            self.repair(f"speaker label(s) longer than {MAX_SPEAKER_CHARS} characters cut", line)
+        start = self.clean_time(start, line)
+        end = self.clean_time(end, line)
+        if start is not None and end is not None and end < start:
+            self.repair("turn(s) ending before they start: end time dropped", line)
+            end = None
         last = self.turns[-1] if self.turns else None
         if merge and last is not None and last.speaker == speaker:
-            last.text = f"{last.text} {text}".strip()
+            self._parts[-1].append(text)
             if end is not None:
                 last.end = end
             return
-        meta = {"role_given": role} if role else {}
+        meta: dict = {"role_given": normalise_text(role)[:MAX_SPEAKER_CHARS]} if role else {}
+        if unlabelled:
+            meta["unlabelled"] = True
         self.turns.append(
             Turn(
                 index=len(self.turns) if index is None else index,
                 speaker=speaker,
-                text=text,
+                text="",
                 start=start,
                 end=end,
                 line=line,
                 meta=meta,
             )
         )
+        self._parts.append([text])
 
     def append_text(self, text: str) -> bool:
         """Continue the previous turn; False when there is none to continue."""
         if not self.turns:
             return False
-        self.turns[-1].text = f"{self.turns[-1].text} {normalise_text(text)}".strip()
+        self._parts[-1].append(normalise_text(text))
         return True
 
     def build(self, transcript_id: str, source: str, fmt: str, **metadata: object) -> Transcript:
+        for turn, parts in zip(self.turns, self._parts):
+            turn.text = " ".join(p for p in parts if p)
         turns = [t for t in self.turns if t.text]
         dropped = len(self.turns) - len(turns)
+        for turn in turns:
+            if turn.meta.pop("unlabelled", False):
+                self.repair(f"turn(s) had no speaker label and were labelled "
+                            f"{UNKNOWN_SPEAKER!r}", turn.line)
         if not turns:
             raise EmptyTranscriptError(source, "no turns with any text were found")
-        if self.turns and all(t.index == i for i, t in enumerate(self.turns)):
+        positional = all(t.index == i for i, t in enumerate(self.turns))
+        given = [t.index for t in turns]
+        renumbered = not positional and len(set(given)) != len(given)
+        if positional or renumbered:
             for i, turn in enumerate(turns):
                 turn.index = i
         transcript = Transcript(
@@ -135,4 +272,37 @@ class TurnBuilder:
         )
         if dropped:
             transcript.warnings.append(f"{dropped} empty turn(s) skipped")
+        if renumbered:
+            transcript.warnings.append(
+                "turn_index values repeat for different turns; all turns renumbered in file order"
+            )
+        for kind, lines in self._repairs.items():
+            known = [n for n in lines if n is not None]
+            where = f" (first at line {known[0]})" if known else ""
+            transcript.warnings.append(f"{len(lines)} {kind}{where}")
         return transcript
+
+
+def clean_id(value: object, fallback: str) -> str:
+    """A transcript id from a file: scalar, normalised, at most 200 characters; else `fallback`."""
+    text = scalar_text(value)
+    text = normalise_text(text)[:200].strip() if text else ""
+    return text or fallback
+
+
+def scalar_text(value: object) -> str | None:
+    """A JSON/CSV scalar as text ('' for null), or None when it is a list or an object."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(value) if math.isfinite(value) else ""
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # more than 4300 digits
+            return ""
+    return None

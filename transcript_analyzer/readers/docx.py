@@ -1,34 +1,67 @@
-"""Word documents: role-plays typed up as `Name: text` paragraphs, or a two-column table."""
+"""Word documents: role-plays typed up as `Name: text` paragraphs, or a two-column table.
+
+A .docx is a zip of XML parts. Before python-docx parses it, the zip directory is checked: the XML
+parts must expand to no more than the file-size limit, so a small "zip bomb" cannot exhaust memory
+(images are not counted; they are never decompressed). python-docx parses XML with entity
+resolution off. Any failure inside python-docx on a damaged file becomes a readable error.
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
 
-from ..errors import TranscriptReadError
+from ..errors import MalformedTranscriptError, WrongFormatError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Transcript
 from .plaintext import parse_lines
 
 
-def read_docx(data: bytes, source: str, transcript_id: str) -> list[Transcript]:
+def _check_zip(data: bytes, source: str, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        hint = ""
+        if not data.startswith(b"PK"):
+            hint = ("; it is not a zip archive at all: if it is a text export, give it the right "
+                    "extension (.txt, .csv, .vtt, ...) or pass --input-format")
+        raise WrongFormatError(
+            source, f"this is not a readable Word .docx file ({exc}){hint}"
+        ) from None
+    names = {info.filename for info in infos}
+    if "word/document.xml" not in names:
+        raise WrongFormatError(
+            source, "this zip file is not a Word .docx document (it has no word/document.xml)"
+        )
+    expanded = sum(info.file_size for info in infos
+                   if info.filename.endswith((".xml", ".rels")))
+    limits.check_file_size(expanded, source, what="the Word document's text parts expand to")
+
+
+def read_docx(
+    data: bytes, source: str, transcript_id: str, limits: Limits | None = None
+) -> list[Transcript]:
     import docx  # python-docx; imported here so other formats do not pay for it
 
+    _check_zip(data, source, limits or DEFAULT_LIMITS)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise TranscriptReadError(
-            source, f"this is not a readable Word .docx file ({exc})"
+        lines: list[tuple[int, str]] = [
+            (number, paragraph.text)
+            for number, paragraph in enumerate(document.paragraphs, start=1)
+        ]
+        offset = len(lines)
+        for table in document.tables:
+            for row in table.rows:
+                cells = [cell.text.strip() for cell in row.cells]
+                if len(cells) >= 2 and cells[0] and cells[1]:
+                    offset += 1
+                    lines.append((offset, f"{cells[0]}: {' '.join(cells[1:])}"))
+    except Exception as exc:  # noqa: BLE001 - any parser failure on a damaged file
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise MalformedTranscriptError(
+            source, f"this Word .docx file is damaged and cannot be read ({reason})"
         ) from None
-    lines: list[tuple[int, str]] = [
-        (number, paragraph.text)
-        for number, paragraph in enumerate(document.paragraphs, start=1)
-    ]
-    offset = len(lines)
-    for table in document.tables:
-        for row in table.rows:
-            cells = [cell.text.strip() for cell in row.cells]
-            if len(cells) >= 2 and cells[0] and cells[1]:
-                offset += 1
-                lines.append((offset, f"{cells[0]}: {' '.join(cells[1:])}"))
     transcript = parse_lines(lines, source, transcript_id, "docx")
     return [transcript]

@@ -4,6 +4,11 @@ JSON: a list of turns `[{speaker, text, start?, end?, role?}]`, or an object wit
 `turns` (also `utterances`, `dialog`) and optional `id` and `metadata`.
 JSONL: one turn per line, or one whole transcript object per line (each becomes a transcript).
 Field names accept the same synonyms as CSV headers.
+
+Types are checked, not trusted: a number as speaker or text is used as text (speakers are often
+numbered), null text is an empty turn (skipped with a warning), and a list or object where text is
+expected is an error naming the turn. Integers too long to be a number of seconds are read as
+floats (and then dropped as times), and nesting deeper than Python can parse is an error.
 """
 
 from __future__ import annotations
@@ -11,12 +16,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import TranscriptReadError
+from ..errors import MalformedTranscriptError, TranscriptReadError, WrongFormatError
 from ..model import Transcript
-from .common import FIELD_SYNONYMS, TurnBuilder, map_fields, parse_time_value
+from .common import FIELD_SYNONYMS, TurnBuilder, clean_id, format_hint, map_fields, scalar_text
 from .decode import split_lines
 
 _TURN_KEYS = ("turns", "utterances", "dialog", "dialogue", "messages")
+_MAX_METADATA_DEPTH = 20
+
+
+def _parse_int(digits: str) -> int | float:
+    # Python refuses to convert integers of more than 4300 digits; no field needs more than 100.
+    return int(digits) if len(digits) <= 100 else float(digits)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_parse_int)
 
 
 def _turn_list(obj: Any) -> list[Any] | None:
@@ -29,101 +44,158 @@ def _turn_list(obj: Any) -> list[Any] | None:
     return None
 
 
+def _field_text(item: dict, fields: dict[str, str], name: str, position: int, source: str,
+                line: int | None) -> str:
+    value = scalar_text(item[fields[name]])
+    if value is None:
+        raise MalformedTranscriptError(
+            source,
+            f"turn {position + 1}: {fields[name]!r} is a {type(item[fields[name]]).__name__}, "
+            "expected text",
+            line=line,
+        )
+    return value
+
+
 def _build(
-    items: list[Any], source: str, transcript_id: str, fmt: str, line: int | None, meta: dict
+    items: list[Any], source: str, transcript_id: str, fmt: str, lines: list[int | None], meta: dict
 ) -> Transcript:
     builder = TurnBuilder()
-    for position, item in enumerate(items):
-        where = line if line is not None else None
+    for position, (item, line) in enumerate(zip(items, lines)):
         if not isinstance(item, dict):
-            raise TranscriptReadError(
-                source, f"turn {position + 1} is not an object with 'speaker' and 'text'", line=where
+            raise MalformedTranscriptError(
+                source, f"turn {position + 1} is not an object with 'speaker' and 'text'",
+                line=line,
             )
         fields = map_fields(item)
         for required in ("speaker", "text"):
             if required not in fields:
-                raise TranscriptReadError(
+                raise MalformedTranscriptError(
                     source,
                     f"turn {position + 1} has no {required!r} field (accepted names: "
                     f"{', '.join(FIELD_SYNONYMS[required])})",
-                    line=where,
+                    line=line,
                 )
-        role = item.get(fields["role"]) if "role" in fields else None
+        role = scalar_text(item[fields["role"]]) if "role" in fields else None
         builder.add(
-            str(item[fields["speaker"]]),
-            str(item[fields["text"]] if item[fields["text"]] is not None else ""),
-            start=parse_time_value(item.get(fields.get("start", ""), None)),
-            end=parse_time_value(item.get(fields.get("end", ""), None)),
-            role=str(role) if role else None,
-            line=where,
+            _field_text(item, fields, "speaker", position, source, line),
+            _field_text(item, fields, "text", position, source, line),
+            start=_time_field(item, fields, "start"),
+            end=_time_field(item, fields, "end"),
+            role=role or None,
+            line=line,
         )
     return builder.build(transcript_id, source, fmt, **meta)
 
 
-def _metadata(obj: Any) -> dict:
+def _time_field(item: dict, fields: dict[str, str], name: str) -> object:
+    if name not in fields:
+        return None
+    value = item[fields[name]]
+    return value if isinstance(value, (str, int, float)) or value is None else "?"
+
+
+def _depth_ok(obj: Any, limit: int) -> bool:
+    """True when `obj` nests no deeper than `limit` levels (checked without deep recursion)."""
+    stack = [(obj, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return True
+
+
+def _metadata(obj: Any, warnings: list[str]) -> dict:
     if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
-        return {"source_metadata": obj["metadata"]}
+        if _depth_ok(obj["metadata"], _MAX_METADATA_DEPTH):
+            return {"source_metadata": obj["metadata"]}
+        warnings.append(f"'metadata' nested over {_MAX_METADATA_DEPTH} levels deep; ignored")
     return {}
+
+
+def _too_deep(source: str, line: int | None = None) -> TranscriptReadError:
+    return MalformedTranscriptError(
+        source, "the JSON is nested too deeply to read (over about 1,000 levels)", line=line
+    )
 
 
 def read_json(text: str, source: str, transcript_id: str) -> list[Transcript]:
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except json.JSONDecodeError as exc:
-        raise TranscriptReadError(
-            source, f"the JSON is malformed or cut off ({exc.msg})", line=exc.lineno
+        hint = format_hint(text, "json")
+        raise (WrongFormatError if hint else MalformedTranscriptError)(
+            source, f"the JSON is malformed or cut off ({exc.msg}){hint}", line=exc.lineno
         ) from None
+    except RecursionError:
+        raise _too_deep(source) from None
     items = _turn_list(obj)
     if items is None:
-        raise TranscriptReadError(
+        raise MalformedTranscriptError(
             source, "expected a list of turns or an object with a 'turns' list", line=1
         )
-    tid = str(obj.get("id", transcript_id)) if isinstance(obj, dict) else transcript_id
-    return [_build(items, source, tid, "json", None, _metadata(obj))]
+    tid = clean_id(obj.get("id"), transcript_id) if isinstance(obj, dict) else transcript_id
+    warnings: list[str] = []
+    transcript = _build(items, source, tid, "json", [None] * len(items), _metadata(obj, warnings))
+    transcript.warnings.extend(warnings)
+    return [transcript]
 
 
 def read_jsonl(text: str, source: str, transcript_id: str) -> list[Transcript]:
-    turn_rows: list[dict] = []
+    turn_rows: list[tuple[int, dict]] = []
     transcripts: list[Transcript] = []
     for number, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except json.JSONDecodeError as exc:
-            raise TranscriptReadError(
-                source, f"this line is not valid JSON ({exc.msg})", line=number
+            hint = format_hint(text, "jsonl") if number == 1 else ""
+            raise (WrongFormatError if hint else MalformedTranscriptError)(
+                source, f"this line is not valid JSON ({exc.msg}){hint}", line=number
             ) from None
+        except RecursionError:
+            raise _too_deep(source, number) from None
         items = _turn_list(obj)
         if isinstance(obj, dict) and items is not None:
-            tid = str(obj.get("id", f"{transcript_id}-{len(transcripts) + 1}"))
-            transcripts.append(_build(items, source, tid, "jsonl", number, _metadata(obj)))
+            tid = clean_id(obj.get("id"), f"{transcript_id}-{len(transcripts) + 1}")
+            warnings: list[str] = []
+            transcript = _build(items, source, tid, "jsonl", [number] * len(items),
+                                _metadata(obj, warnings))
+            transcript.warnings.extend(warnings)
+            transcripts.append(transcript)
         elif isinstance(obj, dict):
-            turn_rows.append({**obj, "__line": number})
+            turn_rows.append((number, obj))
         else:
-            raise TranscriptReadError(source, "expected a JSON object on each line", line=number)
+            raise MalformedTranscriptError(
+                source, "expected a JSON object on each line", line=number
+            )
     if turn_rows and transcripts:
-        raise TranscriptReadError(
-            source, "mixes whole transcripts and single turns on separate lines", line=1
+        raise MalformedTranscriptError(
+            source, "mixes whole transcripts and single turns on separate lines",
+            line=turn_rows[0][0],
         )
     if turn_rows:
         return _jsonl_turns(turn_rows, source, transcript_id)
     if not transcripts:
-        raise TranscriptReadError(source, "no JSON lines found")
+        raise MalformedTranscriptError(source, "no JSON lines found")
     return transcripts
 
 
-def _jsonl_turns(rows: list[dict], source: str, transcript_id: str) -> list[Transcript]:
+def _jsonl_turns(rows: list[tuple[int, dict]], source: str, transcript_id: str
+                 ) -> list[Transcript]:
     """Turn-per-line JSONL; a transcript_id field splits it into several transcripts."""
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for number, row in rows:
         fields = map_fields(row)
-        key = str(row[fields["transcript_id"]]) if "transcript_id" in fields else transcript_id
-        groups.setdefault(key, []).append(row)
-    result = []
-    for key, group in groups.items():
-        try:
-            result.append(_build(group, source, key, "jsonl", None, {}))
-        except TranscriptReadError as exc:
-            raise TranscriptReadError(source, exc.reason, line=group[0]["__line"]) from None
-    return result
+        key = clean_id(row[fields["transcript_id"]], transcript_id) \
+            if "transcript_id" in fields else transcript_id
+        groups.setdefault(key, []).append((number, row))
+    return [
+        _build([row for _, row in group], source, key, "jsonl", [n for n, _ in group], {})
+        for key, group in groups.items()
+    ]

@@ -4,6 +4,10 @@ A `transcript_id` column (or a synonym) makes one file hold many transcripts, as
 keep them; AnnoMI's CSV is one. Annotated corpora repeat an utterance once per annotator, so rows
 identical in transcript, turn, speaker and text are merged and counted in a warning.
 The csv module is used rather than pandas so each row keeps its exact line number for errors.
+
+The delimiter is the one of `,` `;` tab `|` that the header row uses most (outside quotes). That is
+predictable and fast; `csv.Sniffer` guesses from a sample with regular expressions that can take
+seconds on odd input and sometimes pick a character inside the text.
 """
 
 from __future__ import annotations
@@ -11,59 +15,96 @@ from __future__ import annotations
 import csv
 import io
 
-from ..errors import TranscriptReadError
+from ..errors import MalformedTranscriptError, WrongFormatError
 from ..model import Transcript
-from .common import FIELD_SYNONYMS, TurnBuilder, map_fields, parse_time_value
+from .common import FIELD_SYNONYMS, TurnBuilder, clean_id, format_hint, map_fields
 
 csv.field_size_limit(16 * 1024 * 1024)
 
+_DELIMITERS = ",;\t|"
+_NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
+_MAX_INDEX_DIGITS = 9
 
-def _sniff_delimiter(text: str, fmt: str) -> str:
+
+def _header_line(text: str) -> str:
+    for line in text[:65536].splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    return sum(part.count(char) for part in line.split('"')[0::2])
+
+
+def _delimiter(text: str, fmt: str) -> str:
     if fmt == "tsv":
         return "\t"
-    sample = text[:8192]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    header = _header_line(text)
+    counts = {d: _count_outside_quotes(header, d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])  # ties: the earlier, so ',' first
+    return best if counts[best] else ","
+
+
+def _show_header(header: list[str]) -> str:
+    shown = ", ".join(repr(h[:40]) for h in header[:12])
+    return shown + (f" and {len(header) - 12} more" if len(header) > 12 else "")
 
 
 def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Transcript]:
-    delimiter = _sniff_delimiter(text, fmt)
+    delimiter = _delimiter(text, fmt)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    header_line = 1
     try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise TranscriptReadError(source, f"could not read the header row ({exc})", line=1) from None
+        for header in reader:
+            header_line = reader.line_num
+            if any(cell.strip() for cell in header):
+                break
+    except csv.Error as exc:
+        raise MalformedTranscriptError(
+            source, f"could not read the header row ({exc})", line=reader.line_num
+        ) from None
     fields = map_fields(header)
     for required in ("speaker", "text"):
         if required not in fields:
             accepted = ", ".join(f"'{s}'" for s in FIELD_SYNONYMS[required])
-            raise TranscriptReadError(
+            hint = format_hint(text, fmt)
+            raise (WrongFormatError if hint else MalformedTranscriptError)(
                 source,
-                f"no {required} column: the header has {', '.join(repr(h) for h in header)}; "
-                f"a {required} column may be called {accepted} (any case)",
-                line=1,
+                f"no {required} column: the header has {_show_header(header)}; "
+                f"a {required} column may be called {accepted} (any case){hint}",
+                line=header_line,
             )
     position = {name: header.index(column) for name, column in fields.items()}
     builders: dict[str, TurnBuilder] = {}
     seen: set[tuple[str, ...]] = set()
     repeats: dict[str, int] = {}
-    line_number = 1
+    line_number = header_line
     try:
         for row in reader:
             line_number = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+                row = row[: len(header)]  # trailing empty cells, as spreadsheets export them
             if len(row) != len(header):
-                raise TranscriptReadError(
+                raise MalformedTranscriptError(
                     source,
                     f"this row has {len(row)} fields but the header has {len(header)} "
-                    "(a stray delimiter or a missing quote?)",
+                    f"(a stray delimiter or a missing quote?){_other_delimiter(row, delimiter)}",
                     line=line_number,
                 )
             values = {name: row[i] for name, i in position.items()}
-            key = values.get("transcript_id", "").strip() or transcript_id
+            stray = [d for d in _DELIMITERS if d != delimiter and d in values["speaker"]]
+            if stray:
+                raise MalformedTranscriptError(
+                    source,
+                    f"the speaker cell {values['speaker'][:40]!r} contains {_NAMES[stray[0]]} "
+                    f"but the header is separated by {_NAMES[delimiter]} (mixed delimiters?)",
+                    line=line_number,
+                )
+            key = clean_id(values.get("transcript_id"), transcript_id)
             identity = (key, values.get("turn_index", ""), values["speaker"], values["text"])
             if "turn_index" in values and identity in seen:
                 repeats[key] = repeats.get(key, 0) + 1
@@ -74,16 +115,19 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
             builder.add(
                 values["speaker"],
                 values["text"],
-                start=parse_time_value(values.get("start")),
-                end=parse_time_value(values.get("end")),
+                start=values.get("start"),
+                end=values.get("end"),
                 role=values.get("role", "").strip() or None,
                 line=line_number,
-                index=int(turn_index) if turn_index.isdigit() else None,
+                index=_index(turn_index),
             )
     except csv.Error as exc:
-        raise TranscriptReadError(source, f"the table is malformed ({exc})", line=line_number) from None
+        raise MalformedTranscriptError(
+            source, f"the table is malformed ({exc})", line=line_number
+        ) from None
     if not builders:
-        raise TranscriptReadError(source, "the table has a header but no rows", line=1)
+        raise MalformedTranscriptError(source, "the table has a header but no rows",
+                                       line=header_line)
     long_format = "transcript_id" in fields
     transcripts = []
     for key, builder in builders.items():
@@ -95,3 +139,19 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
             )
         transcripts.append(transcript)
     return transcripts
+
+
+def _index(value: str) -> int | None:
+    """A turn_index cell as a number; None when it is not plain ASCII digits of sane length."""
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_INDEX_DIGITS:
+        return int(value)
+    return None
+
+
+def _other_delimiter(row: list[str], delimiter: str) -> str:
+    joined = delimiter.join(row)
+    others = [d for d in _DELIMITERS if d != delimiter and _count_outside_quotes(joined, d)]
+    if len(row) == 1 and others:
+        return (f"; this row seems to use {_NAMES[others[0]]} where the header uses "
+                f"{_NAMES[delimiter]} (mixed delimiters)")
+    return ""
