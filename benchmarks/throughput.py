@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Measure this checkout, installed or not.
+sys.path.insert(0, str(ROOT))
+_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def _turn_pool() -> tuple[list[str], list[str]]:
@@ -80,7 +83,7 @@ def _child(args: list[str]) -> dict:
         "    file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT)
+                          cwd=ROOT, env=_ENV)
     last = [line for line in proc.stderr.splitlines() if line.startswith("{")]
     if not last:
         raise RuntimeError(proc.stderr[-2000:])
@@ -89,7 +92,7 @@ def _child(args: list[str]) -> dict:
 
 def _timed(cmd: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False)
+    subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False, env=_ENV)
     return time.perf_counter() - start
 
 

@@ -144,3 +144,16 @@ def test_python_api_matches_cli_columns(tmp_path):
     assert list(result.sessions.columns) == list(SESSION_COLUMNS)
     assert result.errors.empty and len(result.utterances) == 3
     assert ta.load_transcript(path).supporter() == "Dana"
+
+
+def test_limits_are_options_with_clear_messages(tmp_path):
+    big = write(tmp_path / "big.txt", "Dana: " + "word " * 300_000 + "\nSam: ok\n")
+    long_turn = write(tmp_path / "long.txt", "Dana: " + "word " * 60 + "\nSam: ok\n")
+    result = CliRunner().invoke(main, ["score", str(big), str(long_turn), "--out",
+                                       str(tmp_path / "o"), "--max-file-mb", "1",
+                                       "--max-turn-words", "50", "-j", "1"])
+    assert result.exit_code == 1
+    errors = pd.read_csv(tmp_path / "o" / "errors.csv")
+    assert "--max-file-mb" in errors["error"][0] and errors["code"][0] == "E104"
+    sessions = pd.read_csv(tmp_path / "o" / "sessions.csv")
+    assert "--max-turn-words" in sessions["warnings"][0]

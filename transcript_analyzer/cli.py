@@ -20,6 +20,14 @@ INPUT_FORMATS = ("text", "vtt", "srt", "csv", "tsv", "json", "jsonl", "docx")
 def reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options every command that reads transcripts shares."""
     func = click.option(
+        "--max-turn-words", type=click.IntRange(min=0), default=5000, show_default=True,
+        help="Longer turns are cut to this many words, with a warning (0 = no limit).",
+    )(func)
+    func = click.option(
+        "--max-file-mb", type=click.FloatRange(min=0), default=50, show_default=True,
+        help="Larger files are listed in errors without being read (0 = no limit).",
+    )(func)
+    func = click.option(
         "--input-format",
         type=click.Choice(INPUT_FORMATS),
         help="Treat inputs as this format instead of guessing from the extension "
@@ -110,7 +118,8 @@ def main() -> None:
               help="Show a progress bar on stderr (default: when stderr is a terminal and "
               "there are several inputs).")
 def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
-          supporter: str | None, model_dir: str | None, trust_model: bool, jobs: int | None,
+          supporter: str | None, max_file_mb: float, max_turn_words: int,
+          model_dir: str | None, trust_model: bool, jobs: int | None,
           engine: str, scheduler: str | None, resume: bool, redact: bool,
           progress: bool | None, html_dir: str | None = None) -> None:
     """Score transcripts in PATH... (files, folders searched recursively, or - for stdin).
@@ -126,6 +135,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     import os
 
     from .engine import ScoringConfig
+    from .limits import Limits
     from .scoring import STDIN, content_hashes, iter_outcomes, plan_inputs, track_progress
     from .writers import RESUMABLE, OutputSet
 
@@ -141,7 +151,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             "no transcript files found in " + ", ".join(paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
-    stdin = click.get_binary_stream("stdin").read() if STDIN in paths else None
+    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
+    stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
@@ -149,7 +160,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin) if resume else None)
+                            resume=content_hashes(plan, stdin, limits) if resume else None)
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
@@ -172,7 +183,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,
-                                     skip=outputs.skip)
+                                     skip=outputs.skip, limits=limits)
             for outcome in track_progress(outcomes, todo, on_progress):
                 if current and outcome.source != current[0].source:
                     input_done()
@@ -227,7 +238,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
 @model_options
 @redact_option
 def feedback(file: str, html_out: str | None, input_format: str | None, supporter: str | None,
-             model_dir: str | None, trust_model: bool, redact: bool) -> None:
+             max_file_mb: float, max_turn_words: int, model_dir: str | None,
+             trust_model: bool, redact: bool) -> None:
     """Feedback on one role-play in FILE, for a trainer to hand to a trainee.
 
     Prints strengths, turns to work on (each with one alternative phrasing), jargon with plain
@@ -247,8 +259,11 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
     from .scoring import score as run_score
 
     classifier = _load_classifier(model_dir, trust_model)
+    from .limits import Limits
+
     result = run_score([file], supporter=supporter, input_format=input_format,
-                       classifier=classifier, nlp=shared_pipeline(), redact=redact)
+                       classifier=classifier, nlp=shared_pipeline(), redact=redact,
+                       limits=Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words))
     for row in result.errors.itertuples():
         click.echo(f"error: {row.error}", err=True)
     if result.sessions.empty:
@@ -296,6 +311,13 @@ class _NoReports:
 
     def abort(self) -> None:
         pass
+
+
+def _read_stdin(limits) -> bytes:
+    """Stdin, read only up to just past the size limit so an endless pipe cannot fill memory."""
+    stream = click.get_binary_stream("stdin")
+    cap = limits.max_file_bytes
+    return stream.read() if cap is None else stream.read(cap + 1)
 
 
 class _stop_on_sigterm:

@@ -27,9 +27,10 @@ from .engine import (
     unexpected_error,
 )
 from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
+from .limits import Limits
 from .metrics import session_row
 from .model import Transcript
-from .readers import EXTENSIONS, discover, read_bytes
+from .readers import EXTENSIONS, discover, read_bytes, read_file_bytes
 from .roles import assign_roles
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 
@@ -72,23 +73,19 @@ def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None) ->
     return RunPlan(items, skipped)
 
 
-def _raw(path: Path, stdin: bytes | None) -> bytes:
+def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
     if str(path) == STDIN:
         return stdin or b""
-    if not path.exists():
-        raise TranscriptReadError(str(path), "no such file or folder")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
+    return read_file_bytes(path, limits)
 
 
-def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
+def content_hashes(plan: RunPlan, stdin: bytes | None = None,
+                   limits: Limits | None = None) -> dict[str, str]:
     """sha256 of every planned input's bytes, by source; unreadable inputs are left out."""
     hashes = {}
     for path, _ in plan.items:
         try:
-            hashes[_source(path)] = hashlib.sha256(_raw(path, stdin)).hexdigest()
+            hashes[_source(path)] = hashlib.sha256(_raw(path, stdin, limits)).hexdigest()
         except TranscriptReadError:
             continue
     return hashes
@@ -98,14 +95,15 @@ def _source(path: Path) -> str:
     return "<stdin>" if str(path) == STDIN else str(path)
 
 
-def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None
-          ) -> tuple[list[Transcript], str]:
+def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
+          limits: Limits | None = None) -> tuple[list[Transcript], str]:
     """Transcripts of one input and the sha256 of its bytes."""
     if str(path) == STDIN:
         if not input_format:
             raise UnsupportedFormatError("<stdin>", "reading stdin needs --input-format")
         data = _raw(path, stdin)
-        return read_bytes(data, "<stdin>", input_format, "stdin"), hashlib.sha256(data).hexdigest()
+        return (read_bytes(data, "<stdin>", input_format, "stdin", limits=limits),
+                hashlib.sha256(data).hexdigest())
     chosen = input_format or fmt
     if chosen is None:
         raise UnsupportedFormatError(
@@ -113,12 +111,14 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
-    data = _raw(path, stdin)
-    return read_bytes(data, str(path), chosen, path.stem), hashlib.sha256(data).hexdigest()
+    data = _raw(path, stdin, limits)
+    return (read_bytes(data, str(path), chosen, path.stem, limits=limits),
+            hashlib.sha256(data).hexdigest())
 
 
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
-               skip: set[str] | None = None) -> Iterator[BatchItem]:
+               skip: set[str] | None = None, limits: Limits | None = None
+               ) -> Iterator[BatchItem]:
     """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
 
     Sources in `skip` (already scored, when resuming) are not read again.
@@ -129,7 +129,7 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
         if skip and source in skip:
             continue
         try:
-            transcripts, sha = _read(path, fmt, stdin, input_format)
+            transcripts, sha = _read(path, fmt, stdin, input_format, limits)
         except TranscriptAnalyzerError as exc:
             yield error_row(exc, source)
             continue
@@ -235,10 +235,11 @@ def iter_outcomes(
     nlp: Any = None,
     classifier: Any = None,
     skip: set[str] | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes in input order, then turn order, whatever the engine and number of jobs."""
     config = config or ScoringConfig()
-    batches = batched(iter_items(plan, input_format, stdin, skip))
+    batches = batched(iter_items(plan, input_format, stdin, skip, limits))
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)
     else:
@@ -258,6 +259,7 @@ def score(
     model_dir: str | None = None,
     trust_model: bool = False,
     redact: bool = False,
+    limits: Limits | None = None,
     jobs: int = 1,
     engine: str = "local",
     scheduler: str | None = None,
@@ -276,7 +278,8 @@ def score(
     errors: list[dict] = []
     for outcome in track_progress(
         iter_outcomes(plan, config=config, input_format=input_format, stdin=stdin, jobs=jobs,
-                      engine=engine, scheduler=scheduler, nlp=nlp, classifier=classifier),
+                      engine=engine, scheduler=scheduler, nlp=nlp, classifier=classifier,
+                      limits=limits),
         len(plan.items), on_progress,
     ):
         utterances.extend(outcome.utterances)

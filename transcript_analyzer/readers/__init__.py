@@ -37,7 +37,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext in exts}
 
 __all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
-           "load_transcript", "discover"]
+           "load_transcript", "discover", "read_file_bytes"]
 
 
 def format_for(path: str | Path) -> str | None:
@@ -119,6 +119,14 @@ def load_transcripts(
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
+    data = read_file_bytes(path, limits)
+    return read_bytes(data, source, fmt, transcript_id or path.stem, limits=limits)
+
+
+def read_file_bytes(path: Path, limits: Limits | None = None) -> bytes:
+    """A regular file's bytes, refused before reading when it is over the size limit."""
+    limits = limits or DEFAULT_LIMITS
+    source = str(path)
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -126,10 +134,11 @@ def load_transcripts(
                 source, "not a regular file (a folder, device or pipe), so it was not read"
             )
         limits.check_file_size(info.st_size, source)
-        data = path.read_bytes()
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise TranscriptReadError(source, "no such file or folder") from None
     except OSError as exc:
         raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
-    return read_bytes(data, source, fmt, transcript_id or path.stem, limits=limits)
 
 
 def load_transcript(
