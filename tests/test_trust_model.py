@@ -129,3 +129,16 @@ def test_shipped_model_matches_its_corpus(tmp_path):
 def test_copying_the_model_folder_keeps_it_loadable(tmp_path):
     shutil.copytree(shipped_model_dir(), tmp_path / "copy")
     assert TrustModel.load(tmp_path / "copy").predict([]) == []
+
+
+def test_evaluate_trust_labels_with_a_user_model_and_with_cv(small_corpus, tmp_path):
+    model = _train(small_corpus, tmp_path / "m")
+    data = str(small_corpus / "mine.csv")
+    for extra in (["--model", str(model)], ["--cv", "3"]):
+        result = CliRunner().invoke(main, ["evaluate", data, *extra, "--out",
+                                           str(tmp_path / "r.csv")], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "confusion matrix" in result.output
+        table = pd.read_csv(tmp_path / "r.csv")
+        assert set(table["label"]) >= {"trust_building", "neutral", "barrier_creating"}
+        assert table["f1"].between(0, 1).all()

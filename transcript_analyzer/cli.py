@@ -437,7 +437,8 @@ def _stderr_console():
 # Evaluation formats: each module under transcript_analyzer.evaluation has CODES (the codes its
 # human labels cover) and evaluate(path, codes, *, folds, **options) -> DataFrame of report rows.
 # A new format or code (e.g. trust) is one entry here plus its module.
-EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon"}
+EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon",
+                      "trust": "trust_labels"}
 
 
 def _guess_evaluation_format(path: str) -> str | None:
@@ -452,6 +453,8 @@ def _guess_evaluation_format(path: str) -> str | None:
         return None
     if "has_jargon" in header:
         return "jargon"
+    if "label" in header.replace('"', "").split(",") and "text" in header:
+        return "trust"
     if "utterance_text" in header and "question_exists" in header:
         return "annomi"
     return None
@@ -476,14 +479,18 @@ def _guess_evaluation_format(path: str) -> str | None:
               help="AnnoMI: add a TF-IDF + logistic-regression baseline (grouped CV).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False),
               help="Also write the table to this CSV file.")
+@model_options
 def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
-             human_ceiling: bool, baseline: bool, out_file: str | None) -> None:
+             human_ceiling: bool, baseline: bool, out_file: str | None, model_dir: str | None,
+             trust_model: bool) -> None:
     """Score the detectors against human codes in DATA: precision, recall, F1, Cohen's kappa
     and false-alarm rate per code and label.
 
     \b
     DATA is AnnoMI's annotated CSV (majority vote over annotators), ESConv's test JSONL,
-    or a jargon test set CSV (id, text, has_jargon, terms).
+    a jargon test set CSV (id, text, has_jargon, terms), or trust labels (text, label,
+    client_prev, source: like corpora/trust) scored with the shipped model, --model DIR
+    (e.g. one trained on your labels), or --cv K fresh models.
     Example: transcript-analyzer evaluate AnnoMI-full.dev.csv --codes questions,reflections --cv 5
     """
     import importlib
@@ -500,15 +507,23 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     if unknown or not wanted:
         raise click.UsageError(f"{fmt} data has human codes for {', '.join(module.CODES)}; "
                                f"not for {', '.join(unknown) or '(none given)'}")
-    options = {}
+    options: dict = {}
+    if fmt == "trust":
+        options = {"model_dir": model_dir, "trust_model": trust_model}
+    elif model_dir:
+        raise click.UsageError("--model applies to trust labels only")
     if human_ceiling or baseline:
         if fmt != "annomi":
             raise click.UsageError("--human-ceiling and --baseline need AnnoMI data")
         options = {"ceiling": human_ceiling, "baseline": baseline}
     click.echo(f"Evaluating {', '.join(wanted)} on {data} ({fmt})"
                + (f" with {folds}-fold grouped CV" if folds else "") + "...", err=True)
+    matrix = None
     try:
-        table = module.evaluate(data, wanted, folds=folds, **options)
+        if fmt == "trust":
+            table, matrix = module.evaluate_with_confusion(data, folds=folds, **options)
+        else:
+            table = module.evaluate(data, wanted, folds=folds, **options)
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     if out_file:
@@ -519,6 +534,9 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     shown = table.drop(columns=["dataset", "n"])
     click.echo(f"# {table['dataset'].iloc[0] if len(table) else data}")
     click.echo(shown.to_string(index=False, na_rep="", float_format=lambda x: f"{x:.3f}"))
+    if matrix is not None:
+        click.echo("\n# confusion matrix (rows: human label, columns: predicted)")
+        click.echo(matrix.to_string())
     if out_file:
         click.echo(f"Wrote {out_file}", err=True)
 
