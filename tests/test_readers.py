@@ -150,3 +150,28 @@ def test_bad_inputs_give_readable_errors(tmp_path, name, content, expected):
 def test_unknown_extension_is_an_error(tmp_path):
     with pytest.raises(TranscriptReadError, match="unrecognised file type"):
         load_transcripts(write(tmp_path / "notes.pdf", "x"))
+
+
+def test_long_csv_streams_transcripts_before_reading_the_whole_file(tmp_path):
+    from transcript_analyzer.readers import iter_file
+
+    rows = "".join(f"{t},{i},{'A' if i % 2 else 'B'},turn {i} of {t}\n"
+                   for t in ("s1", "s2") for i in range(3))
+    path = write(tmp_path / "long.csv", "transcript_id,turn_index,speaker,text\n" + rows
+                 + "s3,0,A,fine\ns3,1,B,broken,row,with,extra\n")
+    stream = iter_file(path, "csv")
+    assert next(stream).id == "s1" and next(stream).id == "s2"
+    with pytest.raises(TranscriptReadError, match="line 9"):
+        next(stream)
+
+
+def test_streamed_long_csv_needs_each_transcripts_rows_together(tmp_path):
+    from transcript_analyzer.readers import iter_file
+
+    path = write(tmp_path / "mixed.csv", "transcript_id,speaker,text\n1,A,hi\n2,A,hey\n1,B,again\n")
+    stream = iter_file(path, "csv")
+    assert next(stream).id == "1" and next(stream).id == "2"
+    with pytest.raises(TranscriptReadError, match="line 4.*keep each transcript's rows together"):
+        next(stream)
+    # Read whole (the library's load_transcripts), the rows are grouped wherever they are.
+    assert [len(t.turns) for t in load_transcripts(path)] == [2, 1]

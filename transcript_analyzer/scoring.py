@@ -30,7 +30,17 @@ from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFor
 from .limits import Limits
 from .metrics import session_row
 from .model import Transcript
-from .readers import EXTENSIONS, discover, read_bytes, read_file_bytes
+from .readers import (
+    EXTENSIONS,
+    STREAMED,
+    check_regular_file,
+    discover,
+    file_sha256,
+    format_for,
+    iter_file,
+    read_bytes,
+    read_file_bytes,
+)
 from .roles import assign_roles
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 
@@ -79,14 +89,22 @@ def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes
     return read_file_bytes(path, limits)
 
 
+def _sha256(path: Path, stdin: bytes | None, limits: Limits | None = None) -> str:
+    if str(path) == STDIN:
+        return hashlib.sha256(stdin or b"").hexdigest()
+    if (format_for(path) or "") in STREAMED:
+        return file_sha256(path)
+    return hashlib.sha256(_raw(path, stdin, limits)).hexdigest()
+
+
 def content_hashes(plan: RunPlan, stdin: bytes | None = None,
                    limits: Limits | None = None) -> dict[str, str]:
     """sha256 of every planned input's bytes, by source; unreadable inputs are left out."""
     hashes = {}
     for path, _ in plan.items:
         try:
-            hashes[_source(path)] = hashlib.sha256(_raw(path, stdin, limits)).hexdigest()
-        except TranscriptReadError:
+            hashes[_source(path)] = _sha256(path, stdin, limits)
+        except (TranscriptReadError, OSError):
             continue
     return hashes
 
@@ -96,8 +114,8 @@ def _source(path: Path) -> str:
 
 
 def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
-          limits: Limits | None = None) -> tuple[list[Transcript], str]:
-    """Transcripts of one input and the sha256 of its bytes."""
+          limits: Limits | None = None) -> tuple[Iterable[Transcript], str]:
+    """Transcripts of one input (lazily, for streamed tables) and the sha256 of its bytes."""
     if str(path) == STDIN:
         if not input_format:
             raise UnsupportedFormatError("<stdin>", "reading stdin needs --input-format")
@@ -111,6 +129,9 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
+    if chosen in STREAMED:
+        check_regular_file(path)
+        return iter_file(path, chosen, limits=limits), file_sha256(path)
     data = _raw(path, stdin, limits)
     return (read_bytes(data, str(path), chosen, path.stem, limits=limits),
             hashlib.sha256(data).hexdigest())
@@ -128,18 +149,17 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
         source = _source(path)
         if skip and source in skip:
             continue
+        sha = ""
         try:
             transcripts, sha = _read(path, fmt, stdin, input_format, limits)
+            for transcript in transcripts:  # a streamed table can fail part-way
+                transcript.id = _unique(transcript.id, used_ids)
+                transcript.metadata["sha256"] = sha
+                yield transcript
         except TranscriptAnalyzerError as exc:
-            yield error_row(exc, source)
-            continue
+            yield {**error_row(exc, source), "sha256": sha}
         except Exception as exc:  # a reader bug must not lose the rest of the run
-            yield error_row(unexpected_error(source, exc), source)
-            continue
-        for transcript in transcripts:
-            transcript.id = _unique(transcript.id, used_ids)
-            transcript.metadata["sha256"] = sha
-            yield transcript
+            yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
 
 
 def _unique(wanted: str, used: set[str]) -> str:

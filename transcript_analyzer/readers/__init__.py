@@ -5,6 +5,8 @@ Formats are recognised by extension; `input_format` overrides that (needed for s
 
 from __future__ import annotations
 
+import hashlib
+import io
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ from .decode import decode
 from .docx import read_docx
 from .jsonfmt import read_json, read_jsonl
 from .plaintext import read_plaintext
-from .tables import read_table
+from .tables import iter_table, read_table
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "text": (".txt", ".text"),
@@ -37,7 +39,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
 EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext in exts}
 
 __all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
-           "load_transcript", "discover", "read_file_bytes"]
+           "load_transcript", "discover", "read_file_bytes",
+           "iter_file", "file_sha256", "STREAMED", "check_regular_file"]
 
 
 def format_for(path: str | Path) -> str | None:
@@ -123,22 +126,81 @@ def load_transcripts(
     return read_bytes(data, source, fmt, transcript_id or path.stem, limits=limits)
 
 
+STREAMED = ("csv", "tsv")
+_SAMPLE_BYTES = 1 << 16
+
+
+def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
+              limits: Limits | None = None) -> Iterator[Transcript]:
+    """Transcripts of one file, lazily.
+
+    CSV and TSV tables are streamed row by row, so a long-format corpus of any size is read in
+    constant memory (its transcripts' rows must be grouped together) and the size limit does not
+    apply to them; every other format is one transcript per file and is read whole.
+    """
+    limits = limits or DEFAULT_LIMITS
+    path = Path(path)
+    transcript_id = transcript_id or path.stem
+    if fmt not in STREAMED:
+        yield from read_bytes(read_file_bytes(path, limits), str(path), fmt, transcript_id,
+                              limits=limits)
+        return
+    source = str(path)
+    check_regular_file(path)
+    try:
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
+    with raw:
+        sample = raw.read(_SAMPLE_BYTES)
+        if len(sample) == _SAMPLE_BYTES and b"\n" in sample:
+            sample = sample[: sample.rindex(b"\n") + 1]  # never split a character
+        if not sample.strip(b" \t\r\n\f\v\x00"):
+            raise EmptyTranscriptError(source, "the file is empty")
+        if sample[:4] == b"PK\x03\x04":
+            raise WrongFormatError(source, f"this is a zip/Office file, not {_FORMAT_WORDS[fmt]} "
+                                           "(is it a .docx with the wrong extension?)")
+        text, encoding, warnings = decode(sample, source)
+        raw.seek(0)
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        for transcript in iter_table(stream, text, source, transcript_id, fmt):
+            transcript.metadata["encoding"] = encoding
+            transcript.warnings[:0] = warnings
+            limits.apply_turn_limit(transcript)
+            yield transcript
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_regular_file(path: Path) -> None:
+    """Raise a readable error unless `path` is an existing regular file (not a pipe/folder)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise TranscriptReadError(str(path), "no such file or folder") from None
+    except OSError as exc:
+        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TranscriptReadError(
+            str(path), "not a regular file (a folder, device or pipe), so it was not read")
+
+
 def read_file_bytes(path: Path, limits: Limits | None = None) -> bytes:
     """A regular file's bytes, refused before reading when it is over the size limit."""
     limits = limits or DEFAULT_LIMITS
-    source = str(path)
+    check_regular_file(path)
+    limits.check_file_size(path.stat().st_size, str(path))
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise TranscriptReadError(
-                source, "not a regular file (a folder, device or pipe), so it was not read"
-            )
-        limits.check_file_size(info.st_size, source)
         return path.read_bytes()
-    except FileNotFoundError:
-        raise TranscriptReadError(source, "no such file or folder") from None
     except OSError as exc:
-        raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
+        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
 
 
 def load_transcript(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 from ..errors import MalformedTranscriptError, WrongFormatError
 from ..model import Transcript
@@ -52,8 +53,23 @@ def _show_header(header: list[str]) -> str:
 
 
 def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Transcript]:
+    """Every transcript in a table held in memory; a transcript's rows may be anywhere."""
+    return list(iter_table(io.StringIO(text, newline=""), text, source, transcript_id, fmt,
+                           contiguous=False))
+
+
+def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: str, fmt: str,
+               contiguous: bool = True) -> Iterator[Transcript]:
+    """Transcripts from a table read row by row; `sample` (the start of the text) decides the
+    delimiter and hints.
+
+    With `contiguous`, each transcript is yielded as soon as its rows end, so a long-format file
+    of any size is read in constant memory; its rows must then be grouped together, and a
+    transcript whose rows start again after another's is an error naming the line.
+    """
+    text = sample
     delimiter = _delimiter(text, fmt)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] = []
     header_line = 1
     try:
@@ -80,6 +96,10 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
     builders: dict[str, TurnBuilder] = {}
     seen: set[tuple[str, ...]] = set()
     repeats: dict[str, int] = {}
+    finished: set[str] = set()
+    current: str | None = None
+    yielded = 0
+    long_format = "transcript_id" in fields
     line_number = header_line
     try:
         for row in reader:
@@ -105,6 +125,22 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
                     line=line_number,
                 )
             key = clean_id(values.get("transcript_id"), transcript_id)
+            if contiguous and key != current:
+                if current is not None:
+                    finished.add(current)
+                    yield _finish(builders.pop(current), current, source, fmt, long_format,
+                                  repeats.pop(current, 0))
+                    yielded += 1
+                    seen.clear()
+                if key in finished:
+                    raise MalformedTranscriptError(
+                        source,
+                        f"rows of transcript {key!r} start again here, after other "
+                        "transcripts; keep each transcript's rows together (sort the file by "
+                        "transcript_id)",
+                        line=line_number,
+                    )
+                current = key
             identity = (key, values.get("turn_index", ""), values["speaker"], values["text"])
             if "turn_index" in values and identity in seen:
                 repeats[key] = repeats.get(key, 0) + 1
@@ -125,20 +161,22 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
         raise MalformedTranscriptError(
             source, f"the table is malformed ({exc})", line=line_number
         ) from None
-    if not builders:
+    if not builders and not yielded:
         raise MalformedTranscriptError(source, "the table has a header but no rows",
                                        line=header_line)
-    long_format = "transcript_id" in fields
-    transcripts = []
     for key, builder in builders.items():
-        transcript = builder.build(key, source, fmt, long_format=long_format)
-        if repeats.get(key):
-            transcript.warnings.append(
-                f"{repeats[key]} repeated row(s) (same turn, speaker and text, e.g. one per "
-                "annotator) merged"
-            )
-        transcripts.append(transcript)
-    return transcripts
+        yield _finish(builder, key, source, fmt, long_format, repeats.get(key, 0))
+
+
+def _finish(builder: TurnBuilder, key: str, source: str, fmt: str, long_format: bool,
+            repeats: int) -> Transcript:
+    transcript = builder.build(key, source, fmt, long_format=long_format)
+    if repeats:
+        transcript.warnings.append(
+            f"{repeats} repeated row(s) (same turn, speaker and text, e.g. one per "
+            "annotator) merged"
+        )
+    return transcript
 
 
 def _index(value: str) -> int | None:
