@@ -25,6 +25,7 @@ from spacy.tokens import Doc
 
 from ..extensions import context
 from ..resources import data_path
+from .questions import turn_text
 from .reflections import load_feelings
 
 RARE_ZIPF = 2.5
@@ -34,6 +35,23 @@ MIN_RARE_LENGTH = 7
 # an optional plural s ("LFTs", "DoLS", "CIWA"). Everyday ones are listed in plain_words.txt.
 _ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,5}$")
 _ROMAN = re.compile(r"^[IVXL]+$")
+# Fallback candidates: runs of letters, digits and '&' that are not part of a longer word.
+_CANDIDATE = re.compile(r"(?<![\w&'’-])[A-Za-z][A-Za-z0-9&]*(?![\w&])")
+
+
+# The text before a word that starts a sentence (as the sentencizer splits them).
+_SENTENCE_START = re.compile(r"(?:^|[.!?…][\"'’”)\]]*\s+)[\"'‘“(\[]*$")
+
+
+def _runs(indices: set[int]) -> list[tuple[int, int]]:
+    """Consecutive token indices as (start, end) ranges."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(indices):
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,7 +139,8 @@ class JargonDetector:
 
     def find(self, doc: Doc) -> list[JargonHit]:
         ctx = context(doc)
-        all_lower = doc.text == doc.text.lower()
+        text = turn_text(doc)[0]
+        all_lower = text == text.lower()
         hits: list[JargonHit] = []
         covered: set[int] = set()
         matches = self.lower_matcher(doc)
@@ -143,27 +162,43 @@ class JargonDetector:
             covered.update(range(start, end))
             hits.append(JargonHit(span.text, entry.term, entry.category, entry.alternatives, "lexicon"))
         if self.rarity:
-            shouting = sum(c.isupper() for c in doc.text) > 0.5 * sum(c.isalpha() for c in doc.text)
-            for token in doc:
-                if token.i in covered:
-                    continue
-                if not shouting and self._unknown_acronym(token, ctx):
-                    hits.append(JargonHit(token.text, token.text.lower(), "acronym", (), "rare_word"))
-                    continue
-                if not token.is_alpha or len(token.text) < MIN_RARE_LENGTH:
-                    continue
-                lower = token.text.lower()
-                if (lower in self.skip_words or token.lemma_.lower() in self.skip_words
-                        or (token.text[0].isupper() and not token.is_sent_start)
-                        or self._client_used(token.text, ctx)):
-                    continue
-                if _zipf(lower) < RARE_ZIPF and not _plain_compound(lower):
-                    hits.append(JargonHit(token.text, lower, "rare_word", (), "rare_word"))
+            spans = [(doc[start].idx, doc[end - 1].idx + len(doc[end - 1])) for start, end in
+                     _runs(covered)]
+            hits += self._fallback(doc, text, ctx, spans)
         return hits
 
-    def _unknown_acronym(self, token, ctx: dict) -> bool:
-        text = token.text
-        if not _ACRONYM.match(text) or _ROMAN.match(text):
+    def _fallback(self, doc: Doc, text: str, ctx: dict, covered: list[tuple[int, int]]
+                  ) -> list[JargonHit]:
+        """Unknown abbreviations and rare long words outside the lexicon hits, found with one
+        regular-expression pass over the text (no per-token Python work)."""
+        found: list[tuple[int, JargonHit]] = []
+        shouting: bool | None = None
+        for match in _CANDIDATE.finditer(text):
+            word, start, end = match.group(), match.start(), match.end()
+            if any(a < end and start < b for a, b in covered):
+                continue
+            if _ACRONYM.match(word):
+                if shouting is None:
+                    shouting = sum(c.isupper() for c in text) > 0.5 * sum(c.isalpha() for c in text)
+                if not shouting and self._unknown_acronym(word, ctx):
+                    found.append((start, JargonHit(word, word.lower(), "acronym", (), "rare_word")))
+                continue
+            if len(word) < MIN_RARE_LENGTH or not word.isalpha():
+                continue
+            lower = word.lower()
+            if lower in self.skip_words or _zipf(lower) >= RARE_ZIPF or _plain_compound(lower):
+                continue
+            if word[0].isupper() and not _SENTENCE_START.search(text, 0, start):
+                continue  # a capitalised word inside a sentence is a name
+            span = doc.char_span(start, end, alignment_mode="expand")
+            lemma = span[0].lemma_.lower() if span is not None and len(span) else lower
+            if lemma in self.skip_words or self._client_used(word, ctx):
+                continue
+            found.append((start, JargonHit(word, lower, "rare_word", (), "rare_word")))
+        return [hit for _, hit in sorted(found, key=lambda x: x[0])]
+
+    def _unknown_acronym(self, text: str, ctx: dict) -> bool:
+        if _ROMAN.match(text):
             return False
         capitals = sum(c.isupper() for c in text)
         letters = sum(c.isalpha() for c in text)

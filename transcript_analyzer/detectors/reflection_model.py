@@ -40,7 +40,7 @@ FORMAT = "transcript-analyzer/linear-turn-model"
 FORMAT_VERSION = 1
 HEADS = {"reflections": ("simple", "complex", "none")}
 MODEL_DIRS = {"reflections": "reflection"}
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 _FILLERS = frozenset(
     "um uh uhm mm mmm hmm mm-hmm uh-huh okay ok alright so and but well yeah yes yep right oh "
@@ -49,6 +49,7 @@ _FILLERS = frozenset(
 _DISFLUENCIES = frozenset("um uh uhm er erm ah mm mmm hmm mhm mm-hmm uh-huh okay ok alright yeah yep "
                           "oh".split())
 _WORD = re.compile(r"[a-z][a-z']*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|\?")
 
 
 # -- features --------------------------------------------------------------------------------
@@ -56,34 +57,33 @@ def _bucket(n: float) -> str:
     return str(min(6, int(math.log2(1 + n))))
 
 
-def _text_features(doc: Doc, f: dict[str, float]) -> list[str]:
-    """Words, word pairs and sentence openings of the turn (binary).
+def _text_features(text: str, sentences: Sequence[str], f: dict[str, float]) -> list[str]:
+    """Words, word pairs and sentence openings of the turn (binary), from one regex pass.
 
     Fillers ("um", "yeah", "okay") are left out: they mark spoken transcripts rather than what
     the supporter does, and would not carry over to chat or edited transcripts.
     """
-    words = [t.lower_ for t in doc
-             if not (t.is_space or (t.is_punct and t.text != "?") or t.lower_ in _DISFLUENCIES)]
+    words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in _DISFLUENCIES]
     for w in words:
         f["w=" + w] = 1.0
     for a, b in zip(words, words[1:]):
         f["b=" + a + " " + b] = 1.0
-    sents = list(doc.sents)
-    for i, sent in enumerate(sents):
-        content = [t.lower_ for t in sent if t.is_alpha and t.lower_ not in _FILLERS][:2]
+    last = len(sentences) - 1
+    for i, sentence in enumerate(sentences):
+        content = [w for w in _WORD.findall(sentence.lower()) if w not in _FILLERS][:2]
         if content:
             f["s=" + " ".join(content)] = 1.0
-            if i == len(sents) - 1:
+            if i == last:
                 f["ls=" + " ".join(content)] = 1.0
                 f["ls1=" + content[0]] = 1.0
     f["len=" + _bucket(len(words))] = 1.0
-    f["nsent=" + _bucket(len(sents))] = 1.0
+    f["nsent=" + _bucket(len(sentences))] = 1.0
     return words
 
 
-def _context_features(doc: Doc, words: Sequence[str], f: dict[str, float]) -> None:
-    prev = context(doc).get("prev_client_text") or ""
-    prev_words = _WORD.findall(prev.lower())
+def _context_features(prev: str, words: Sequence[str], sentences: Sequence[str],
+                      f: dict[str, float]) -> None:
+    prev_words = _WORD.findall(prev.lower().replace("’", "'"))
     f["plen=" + _bucket(len(prev_words))] = 1.0
     if not prev_words:
         f["no_prev"] = 1.0
@@ -96,21 +96,26 @@ def _context_features(doc: Doc, words: Sequence[str], f: dict[str, float]) -> No
     pairs = set(zip(prev_words, prev_words[1:]))
     own_pairs = set(zip(words, words[1:]))
     f["shared_pairs"] = min(len(pairs & own_pairs), 6) / 6
-    first = next(iter(doc.sents), doc[:])
-    first_words = [t.lower_ for t in first if t.is_alpha]
+    first_words = _WORD.findall(sentences[0].lower()) if sentences else []
     if first_words:
         said = set(prev_words)
         f["echo_first"] = sum(w in said for w in first_words) / len(first_words)
 
 
 def reflection_features(doc: Doc, reflections) -> dict[str, float]:
-    """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features)."""
+    """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features).
+
+    The client's previous turn comes from `doc._.ta_context["prev_client_text"]`.
+    """
+    from .questions import turn_text
+
+    text, sentences = turn_text(doc)
     f: dict[str, float] = {}
-    words = _text_features(doc, f)
+    words = _text_features(text, sentences, f)
     for name, value in reflections.features(doc).items():
         f["r_" + name] = float(value)
-    f["ends_q"] = float(doc.text.rstrip().endswith("?"))
-    _context_features(doc, words, f)
+    f["ends_q"] = float(text.rstrip().endswith("?"))
+    _context_features(context(doc).get("prev_client_text") or "", words, sentences, f)
     return f
 
 
@@ -126,6 +131,10 @@ class LinearTurnModel:
     intercept: np.ndarray  # (n_classes,)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # one row per feature, contiguous: gathering a turn's few rows is cheap
+        self._by_feature = np.ascontiguousarray(self.coef.T)
+
     def scores(self, features: dict[str, float]) -> np.ndarray:
         idx, vals = [], []
         for name, value in features.items():
@@ -133,10 +142,9 @@ class LinearTurnModel:
             if j is not None and value:
                 idx.append(j)
                 vals.append(value)
-        out = self.intercept.copy()
-        if idx:
-            out += self.coef[:, idx] @ np.asarray(vals)
-        return out
+        if not idx:
+            return self.intercept.copy()
+        return self.intercept + np.asarray(vals) @ self._by_feature[idx]
 
     def predict_proba(self, features: dict[str, float]) -> np.ndarray:
         z = self.scores(features)
@@ -288,6 +296,13 @@ def cross_val_predict(head: str, features: Sequence[dict[str, float]], labels: S
     return [str(x) for x in out]
 
 
+def _json_number(value: Any) -> Any:
+    """Rounded floats, with NaN (an undefined ratio) as null: meta.json stays strict JSON."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value
+
+
 def library_versions() -> dict[str, str]:
     import platform
 
@@ -321,7 +336,8 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
     features, labels, groups = annomi_training_set(annomi_csv)
     predicted = cross_val_predict("reflections", features, labels, groups, folds, config)
     scores = code_rows(labels, predicted, "reflections", HEADS["reflections"], dataset="annomi-dev",
-                       protocol=f"grouped {folds}-fold CV", groups={"any": {"simple", "complex"}})
+                       protocol=f"grouped {folds}-fold CV", groups={"any": {"simple", "complex"}},
+                       means={"mean(simple,complex)": ("simple", "complex")})
     model = fit("reflections", features, labels, config)
     meta = {
         "name": "transcript-analyzer reflection model",
@@ -343,8 +359,7 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
         "cross_validation": {
             "folds": folds, "grouped_by": "transcript_id",
             "note": "each fold's vocabulary and model are fitted on its training transcripts only",
-            "scores": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
-                       for row in scores],
+            "scores": [{k: _json_number(v) for k, v in row.items()} for row in scores],
         },
         "libraries": library_versions(),
     }
@@ -362,6 +377,6 @@ if __name__ == "__main__":  # pragma: no cover - a maintainer's script, not libr
     args = parser.parse_args()
     built = train_shipped(args.annomi_csv, args.out, args.folds)
     for row in built.meta["cross_validation"]["scores"]:
-        print(f"{row['label']:>28}  P {row['precision']:.3f}  R {row['recall']:.3f}  "
-              f"F1 {row['f1']:.3f}  kappa {row['kappa']:.3f}")
+        print(f"{row['label']:>28}", *(f"{k} {row[k]:.3f}" for k in ("precision", "recall", "f1",
+                                                                      "kappa") if row[k] is not None))
     print(f"saved to {args.out or shipped_dir()} ({built.meta['n_features']} features)")

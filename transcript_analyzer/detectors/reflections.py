@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 
 from ..extensions import context
 from ..resources import data_path, load_json
+from .questions import turn_text
 
 _WORD = re.compile(r"[a-z']+")
 _STOP = frozenset(
@@ -28,8 +29,8 @@ _STOP = frozenset(
     "that this just really very like um uh yeah oh ok okay well have has had do did not no yes "
     "what how we they he she them his her its".split()
 )
-_SELF = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|we're|let's)\b")
-_YOU = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yourself)\b")
+_SELF = frozenset("i i'm i've i'd me my we we're let's".split())
+_YOU = frozenset("you you're you've you'd you'll your yourself".split())
 
 
 def load_feelings() -> frozenset[str]:
@@ -45,12 +46,13 @@ def content_words(text: str) -> set[str]:
 class ReflectionDetector:
     def __init__(self, patterns_file: str = "reflections.json", use_model: bool = True) -> None:
         spec = load_json("patterns", patterns_file)
-        self.stems = re.compile(r"^\s*(?:" + "|".join(spec["stems"]) + ")", re.I)
-        self.complex = re.compile("|".join(spec["complex_markers"]), re.I)
+        # Patterns are lower case and run on lower-cased text: no re.I, which doubles their cost.
+        self.stems = re.compile(r"^\s*(?:" + "|".join(spec["stems"]) + ")")
+        self.complex = re.compile(r"\b(?:" + "|".join(spec["complex_markers"]) + ")")
         self.not_reflection = re.compile(r"^\s*(?:" + "|".join(spec["not_reflection_starts"])
-                                         + ")", re.I)
-        self.fillers = re.compile(spec["fillers"], re.I)
-        self.advice = re.compile("|".join(spec["advice_or_information"]), re.I)
+                                         + ")")
+        self.fillers = re.compile(spec["fillers"])
+        self.advice = re.compile(r"\b(?:" + "|".join(spec["advice_or_information"]) + ")")
         self.feelings = load_feelings()
         self.model = None
         if use_model:
@@ -58,23 +60,24 @@ class ReflectionDetector:
 
             self.model = load_shipped("reflections")
 
-    def _starts(self, doc: Doc) -> list[str]:
+    def _starts(self, sentences: list[str], lower: str) -> list[str]:
         """Each sentence with leading fillers ("Okay. Yeah, so...") removed."""
         out = []
-        for sentence in doc.sents:
-            text = self.fillers.sub("", sentence.text.lower().replace("’", "'"), count=1)
+        for sentence in sentences:
+            text = self.fillers.sub("", sentence.lower().replace("’", "'"), count=1)
             if text.strip():
                 out.append(text)
-        return out or [doc.text.lower()]
+        return out or [lower]
 
     def features(self, doc: Doc) -> dict[str, float]:
         """Rule features, shared by the rule decision and the trained model."""
         prev = context(doc).get("prev_client_text") or ""
-        starts = self._starts(doc)
-        lower = doc.text.lower().replace("’", "'")
-        own = content_words(lower)
-        theirs = content_words(prev)
+        text, sentences = turn_text(doc)
+        lower = text.lower().replace("’", "'")
+        starts = self._starts(sentences, lower)
         words = _WORD.findall(lower)
+        own = {w for w in words if w not in _STOP and len(w) > 2}
+        theirs = content_words(prev)
         feelings = {w for w in words if w in self.feelings}
         n = max(1, len(words))
         return {
@@ -82,16 +85,16 @@ class ReflectionDetector:
             "stem_first": float(bool(self.stems.match(starts[0]))),
             "stem_last": float(bool(self.stems.match(starts[-1]))),
             "not_reflection": float(bool(self.not_reflection.match(starts[-1]))),
-            "advice": float(len(self.advice.findall(lower)) > 0),
+            "advice": float(self.advice.search(lower) is not None),
             "complex_marker": float(bool(self.complex.search(lower))),
             "feeling": float(bool(feelings)),
-            "new_feeling": float(bool(feelings - content_words(prev))),
+            "new_feeling": float(bool(feelings - theirs)),
             "overlap": len(own & theirs) / max(1, len(own)),
             "new_words": len(own - theirs) / max(1, len(own)),
             "has_prev": float(bool(prev)),
-            "you_share": len(_YOU.findall(lower)) / n,
-            "self_share": len(_SELF.findall(lower)) / n,
-            "asks": float("?" in doc.text),
+            "you_share": sum(1 for w in words if w in _YOU) / n,
+            "self_share": sum(1 for w in words if w in _SELF) / n,
+            "asks": float("?" in text),
         }
 
     def rule_code(self, f: dict[str, float]) -> str:
