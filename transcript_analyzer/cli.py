@@ -344,7 +344,7 @@ class _stop_on_sigterm:
 @main.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder to write model.skops, meta.json and MODEL_CARD.md to.")
+              help="Folder to write model.npz, model.json, meta.json and MODEL_CARD.md to.")
 @click.option("--seed", default=0, show_default=True, help="Random seed; same data and seed "
               "give the same model file.")
 @click.option("--folds", default=5, show_default=True, help="Folds for grouped cross-validation.")

@@ -55,8 +55,11 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         f"- Estimator: {meta['estimator']}.",
         "- Inputs: the turn's text, the client's previous turn, and the project's detector "
         "outputs (question and reflection type, jargon counts, behaviour flags).",
-        f"- Persistence: skops (`{meta['model_file']}`), loaded with an allow-list of types; "
-        f"sha256 `{meta['model_sha256']}` is checked before loading.",
+        "- Persistence: plain arrays and JSON ("
+        + ", ".join(f"`{name}` sha256 `{digest[:16]}…`" for name, digest in
+                    sorted(meta["sha256"].items()))
+        + "), loaded with NumPy's `allow_pickle=False`: no code can run from a model file, and "
+        "the hashes are checked before loading.",
         f"- Seed {meta['seed']}; `transcript-analyzer train corpora/trust --out DIR --seed "
         f"{meta['seed']}` rebuilds the same file byte for byte with the same data and library "
         "versions.",

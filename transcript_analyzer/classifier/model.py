@@ -1,53 +1,34 @@
-"""The trained trust model: a scikit-learn Pipeline persisted with skops, never raw pickle.
+"""The trained trust model, stored as plain arrays (.npz) and JSON: no pickle, no code.
 
-Loading checks the model file against the sha256 recorded in meta.json and refuses a mismatch
-unless the caller says it trusts the model; skops then loads only the types on our allow-list,
-so a tampered file cannot run code.
+Training fits a scikit-learn Pipeline (`train.py`); `export_model` takes its learned numbers out
+and `TrustModel` applies them with the same stateless scikit-learn hashing vectorizers plus a few
+lines of linear algebra. Loading therefore cannot run code hidden in a model file (NumPy loads
+with `allow_pickle=False`), needs no skops (whose import alone took seconds), and is checked
+against the sha256 of each file recorded in meta.json, refusing a mismatch unless the caller
+says they trust the model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ModelError
 from ..resources import models_path
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.npz"
+PARAMS_FILE = "model.json"
 META_FILE = "meta.json"
 LABELS = ("barrier_creating", "neutral", "trust_building")
-
-# Every type a trust model may contain. skops refuses anything else.
-TRUSTED_TYPES = [
-    "collections.defaultdict",
-    "numpy.dtype",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.ndarray",
-    "numpy.str_",
-    "builtins.float",
-    "builtins.int",
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.calibration.CalibratedClassifierCV",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.compose._column_transformer.ColumnTransformer",
-    "sklearn.feature_extraction.text.HashingVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._encoders.OneHotEncoder",
-    "sklearn.preprocessing._data.StandardScaler",
-    "sklearn.preprocessing._data.MaxAbsScaler",
-    "sklearn.svm._classes.LinearSVC",
-    "sklearn.model_selection._split.StratifiedKFold",
-    "sklearn.utils._bunch.Bunch",
-]
+TEXT_BLOCKS = (("words", "text"), ("chars", "text"), ("client", "prev_client_text"))
+_HASHER_PARAMS = ("analyzer", "ngram_range", "n_features", "lowercase", "token_pattern",
+                  "alternate_sign")
 
 
 def shipped_model_dir() -> Path | None:
@@ -64,57 +45,121 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def export_model(pipeline: Any) -> tuple[dict, dict[str, np.ndarray]]:
+    """(JSON-able parameters, arrays) of a fitted `train.build_estimator` pipeline."""
+    features = pipeline.named_steps["features"]
+    calibrated = pipeline.named_steps["classifier"]
+    if len(calibrated.calibrated_classifiers_) != 1:
+        raise ModelError("export needs CalibratedClassifierCV(ensemble=False)")
+    inner = calibrated.calibrated_classifiers_[0]
+    params: dict[str, Any] = {"classes": [str(c) for c in calibrated.classes_], "blocks": {}}
+    arrays: dict[str, np.ndarray] = {}
+    for name, column in TEXT_BLOCKS:
+        block = features.named_transformers_[name]
+        hasher = block.named_steps["hash"].get_params()
+        params["blocks"][name] = {
+            "column": column, "sublinear_tf": bool(block.named_steps["tfidf"].sublinear_tf),
+            "hasher": {k: list(v) if isinstance(v, tuple) else v for k, v in hasher.items()
+                       if k in _HASHER_PARAMS}}
+        arrays[f"idf_{name}"] = block.named_steps["tfidf"].idf_
+    codes = features.named_transformers_["codes"]
+    params["categorical"] = {column: [str(c) for c in categories] for column, categories
+                             in zip(codes.feature_names_in_, codes.categories_)}
+    scaler = features.named_transformers_["detectors"]
+    params["numeric"] = [str(c) for c in scaler.feature_names_in_]
+    arrays["max_abs"] = scaler.max_abs_
+    arrays["coef"] = inner.estimator.coef_
+    arrays["intercept"] = inner.estimator.intercept_
+    arrays["calibration_a"] = np.array([c.a_ for c in inner.calibrators])
+    arrays["calibration_b"] = np.array([c.b_ for c in inner.calibrators])
+    return params, arrays
+
+
+def save_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz with sorted entries; numpy writes fixed zip timestamps, so bytes are stable."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{k: arrays[k] for k in sorted(arrays)})
+    return buffer.getvalue()
+
+
 class TrustModel:
-    """Predicts (label, confidence) for feature rows made by `turn_features`."""
+    """Predicts (label, confidence) for feature rows made by `features.turn_features`."""
 
     name = "model"
 
-    def __init__(self, pipeline, meta: dict) -> None:
-        self.pipeline = pipeline
-        self.meta = meta
+    def __init__(self, params: dict, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.params, self.arrays, self.meta = params, arrays, meta
+        self.classes = list(params["classes"])
+        self.hashers = {}
+        for name, block in params["blocks"].items():
+            options = dict(block["hasher"])
+            options["ngram_range"] = tuple(options["ngram_range"])
+            self.hashers[name] = HashingVectorizer(norm=None, **options)
+        scale = arrays["max_abs"].astype(float).copy()
+        scale[scale == 0] = 1.0  # as MaxAbsScaler does for constant-zero columns
+        self.scale = scale
 
     @classmethod
     def load(cls, directory: str | Path, trust_model: bool = False) -> TrustModel:
-        import skops.io as sio
-
         directory = Path(directory)
-        model_file, meta_file = directory / MODEL_FILE, directory / META_FILE
-        if not model_file.exists() or not meta_file.exists():
-            raise ModelError(f"{directory} is not a trust model folder "
-                             f"(it needs {MODEL_FILE} and {META_FILE})")
+        files = {name: directory / name for name in (MODEL_FILE, PARAMS_FILE, META_FILE)}
+        missing = [name for name, path in files.items() if not path.exists()]
+        if missing:
+            raise ModelError(f"{directory} is not a trust model folder (it needs "
+                             f"{', '.join(sorted(files))}; missing {', '.join(missing)})")
         try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(f"{meta_file}: cannot read the model metadata ({exc})") from None
-        expected = meta.get("model_sha256")
-        actual = sha256_file(model_file)
-        if expected != actual and not trust_model:
-            raise ModelError(
-                f"{model_file} does not match the sha256 recorded in {meta_file}; it may have "
-                "been changed or corrupted. Retrain it, or pass --trust-model if you are sure."
-            )
-        try:
-            untrusted = sio.get_untrusted_types(file=model_file)
-            unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
-            if unknown and not trust_model:
-                raise ModelError(
-                    f"{model_file} contains types this tool does not load: {', '.join(unknown)}"
-                )
-            pipeline = sio.load(model_file, trusted=untrusted if trust_model else
-                                [t for t in untrusted if t in TRUSTED_TYPES])
+            meta = json.loads(files[META_FILE].read_text(encoding="utf-8"))
+            expected = meta.get("sha256", {})
+            for name in (MODEL_FILE, PARAMS_FILE):
+                if expected.get(name) != sha256_file(files[name]) and not trust_model:
+                    raise ModelError(
+                        f"{files[name]} does not match the sha256 recorded in {files[META_FILE]};"
+                        " it may have been changed or corrupted. Retrain it, or pass "
+                        "--trust-model if you are sure.")
+            params = json.loads(files[PARAMS_FILE].read_text(encoding="utf-8"))
+            with np.load(files[MODEL_FILE], allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+            return cls(params, arrays, meta)
         except ModelError:
             raise
-        except Exception as exc:
-            raise ModelError(f"{model_file}: cannot load the model ({exc})") from None
-        return cls(pipeline, meta)
+        except Exception as exc:  # a damaged file of any kind is a readable error
+            raise ModelError(f"{directory}: cannot load the trust model ({exc})") from None
+
+    def _matrix(self, rows: Sequence[dict]):
+        from scipy import sparse
+        from sklearn.preprocessing import normalize
+
+        blocks = []
+        for name, block in self.params["blocks"].items():
+            counts = self.hashers[name].transform([str(r[block["column"]]) for r in rows])
+            counts = counts.tocsr().astype(np.float64)
+            if block["sublinear_tf"]:
+                np.log(counts.data, counts.data)
+                counts.data += 1
+            counts.data *= self.arrays[f"idf_{name}"][counts.indices]
+            blocks.append(normalize(counts, norm="l2", copy=False))
+        onehot = [[1.0 if r[column] == category else 0.0 for column, categories in
+                   self.params["categorical"].items() for category in categories] for r in rows]
+        numeric = np.array([[float(r[c]) for c in self.params["numeric"]] for r in rows])
+        blocks.append(sparse.csr_matrix(np.array(onehot)))
+        blocks.append(sparse.csr_matrix(numeric / self.scale))
+        return sparse.hstack(blocks, format="csr")
 
     def predict_proba(self, rows: Sequence[dict]) -> np.ndarray:
-        return self.pipeline.predict_proba(pd.DataFrame(list(rows)))
+        """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""
+        decision = self._matrix(rows) @ self.arrays["coef"].T + self.arrays["intercept"]
+        proba = 1.0 / (1.0 + np.exp(self.arrays["calibration_a"] * decision
+                                    + self.arrays["calibration_b"]))
+        total = proba.sum(axis=1, keepdims=True)
+        uniform = np.full_like(proba, 1.0 / proba.shape[1])
+        return np.divide(proba, total, out=uniform, where=total != 0)
 
     def predict(self, rows: Sequence[dict]) -> list[tuple[str, float | None]]:
         if not rows:
             return []
         proba = self.predict_proba(rows)
-        classes = list(self.pipeline.classes_)
         best = proba.argmax(axis=1)
-        return [(classes[i], float(round(proba[r, i], 4))) for r, i in enumerate(best)]
+        return [(self.classes[i], float(round(min(1.0, proba[r, i]), 4)))
+                for r, i in enumerate(best)]

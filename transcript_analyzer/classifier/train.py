@@ -9,10 +9,8 @@ run once over the corpus; only the scikit-learn part is fitted per fold.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import platform
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +27,16 @@ from sklearn.svm import LinearSVC
 
 from ..errors import TranscriptReadError
 from .features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, featurise
-from .model import LABELS, META_FILE, MODEL_FILE, sha256_file
+from .model import (
+    LABELS,
+    META_FILE,
+    MODEL_FILE,
+    PARAMS_FILE,
+    TrustModel,
+    export_model,
+    save_arrays,
+    sha256_file,
+)
 
 REQUIRED_COLUMNS = ("text", "label")
 
@@ -151,68 +158,36 @@ def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: 
     return report
 
 
-def _canonical_ids(schema: object, mapping: dict[int, int]) -> object:
-    """Replace the memory addresses skops uses as object ids and array file names with
-    sequence numbers in order of appearance: same model, same bytes."""
-    if isinstance(schema, dict):
-        out = {}
-        for key, value in schema.items():
-            if key == "__id__" and isinstance(value, int):
-                value = mapping.setdefault(value, len(mapping) + 1)
-            elif key == "file" and isinstance(value, str) and value.endswith(".npy"):
-                stem = int(value[:-4])
-                value = f"{mapping.setdefault(stem, len(mapping) + 1)}.npy"
-            else:
-                value = _canonical_ids(value, mapping)
-            out[key] = value
-        return out
-    if isinstance(schema, list):
-        return [_canonical_ids(item, mapping) for item in schema]
-    return schema
+def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
+               check_rows: pd.DataFrame | None = None) -> Path:
+    """Write model.npz (arrays), model.json (parameters) and meta.json (with their sha256).
 
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a skops zip with canonical ids, fixed timestamps and sorted entries."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    mapping: dict[int, int] = {}
-    schema = _canonical_ids(json.loads(source.read("schema.json")), mapping)
-    entries = {"schema.json": json.dumps(schema, sort_keys=False).encode("utf-8")}
-    for name in source.namelist():
-        if name.endswith(".npy"):
-            entries[f"{mapping[int(name[:-4])]}.npy"] = source.read(name)
-        elif name != "schema.json":
-            entries[name] = source.read(name)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, entries[name])
-    return out.getvalue()
-
-
-def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict) -> Path:
-    import skops.io as sio
-
+    With `check_rows`, the exported model must reproduce the pipeline's probabilities on them,
+    so the plain-array model can never drift from what was trained and evaluated.
+    """
+    params, arrays = export_model(pipeline)
+    if check_rows is not None and len(check_rows):
+        exported = TrustModel(params, arrays, meta).predict_proba(check_rows.to_dict("records"))
+        if not np.allclose(exported, pipeline.predict_proba(check_rows), atol=1e-9):
+            raise RuntimeError("the exported trust model does not reproduce the pipeline")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model_file = out / MODEL_FILE
-    model_file.write_bytes(_deterministic_zip(sio.dumps(pipeline)))
-    meta = {**meta, "model_file": MODEL_FILE, "model_sha256": sha256_file(model_file)}
+    (out / MODEL_FILE).write_bytes(save_arrays(arrays))
+    (out / PARAMS_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n",
+                                   encoding="utf-8")
+    meta = {**meta, "files": [MODEL_FILE, PARAMS_FILE],
+            "sha256": {name: sha256_file(out / name) for name in (MODEL_FILE, PARAMS_FILE)}}
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
-    return model_file
+    return out / MODEL_FILE
 
 
 def library_versions() -> dict[str, str]:
     import sklearn
-    import skops
     import spacy
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "skops": skops.__version__, "spacy": spacy.__version__, "numpy": np.__version__,
-            "pandas": pd.__version__}
+            "spacy": spacy.__version__, "numpy": np.__version__, "pandas": pd.__version__}
 
 
 def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
@@ -246,5 +221,5 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
         meta["heldout_20pct_by_source"] = evaluate_heldout(corpus, X, seed)
         meta["cross_validation"] = cross_validate(corpus, X, folds, seed)
     pipeline = build_estimator(seed).fit(X, corpus["label"])
-    save_model(pipeline, out_dir, meta)
+    save_model(pipeline, out_dir, meta, check_rows=X)
     return json.loads((Path(out_dir) / META_FILE).read_text(encoding="utf-8"))
