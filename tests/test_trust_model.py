@@ -81,15 +81,20 @@ def test_a_model_file_carrying_pickled_code_is_refused_even_when_trusted(small_c
         TrustModel.load(model, trust_model=True)
 
 
-def test_exported_model_reproduces_the_fitted_pipeline(small_corpus):
-    from transcript_analyzer.classifier.model import export_model
-    from transcript_analyzer.classifier.train import build_estimator, featurise_corpus, load_corpus
+def test_saved_and_reloaded_model_reproduces_the_fitted_pipeline(small_corpus, tmp_path):
+    from transcript_analyzer.classifier.train import (
+        build_estimator,
+        featurise_corpus,
+        load_corpus,
+        save_model,
+    )
     from transcript_analyzer.nlp import shared_pipeline
 
     corpus = load_corpus([small_corpus / "mine.csv"])
     X = featurise_corpus(corpus, shared_pipeline())
     pipeline = build_estimator(0).fit(X, corpus["label"])
-    model = TrustModel(*export_model(pipeline), meta={})
+    save_model(pipeline, tmp_path / "m", {})
+    model = TrustModel.load(tmp_path / "m")
     assert abs(model.predict_proba(X.to_dict("records")) - pipeline.predict_proba(X)).max() < 1e-9
 
 

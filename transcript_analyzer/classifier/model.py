@@ -63,8 +63,8 @@ def export_model(pipeline: Any) -> tuple[dict, dict[str, np.ndarray]]:
                        if k in _HASHER_PARAMS}}
         arrays[f"idf_{name}"] = block.named_steps["tfidf"].idf_
     codes = features.named_transformers_["codes"]
-    params["categorical"] = {column: [str(c) for c in categories] for column, categories
-                             in zip(codes.feature_names_in_, codes.categories_)}
+    params["categorical"] = [[str(column), [str(c) for c in categories]] for column, categories
+                             in zip(codes.feature_names_in_, codes.categories_)]
     scaler = features.named_transformers_["detectors"]
     params["numeric"] = [str(c) for c in scaler.feature_names_in_]
     arrays["max_abs"] = scaler.max_abs_
@@ -132,7 +132,8 @@ class TrustModel:
         from sklearn.preprocessing import normalize
 
         blocks = []
-        for name, block in self.params["blocks"].items():
+        for name, _ in TEXT_BLOCKS:  # the fitted column order; JSON keys come back sorted
+            block = self.params["blocks"][name]
             counts = self.hashers[name].transform([str(r[block["column"]]) for r in rows])
             counts = counts.tocsr().astype(np.float64)
             if block["sublinear_tf"]:
@@ -141,7 +142,7 @@ class TrustModel:
             counts.data *= self.arrays[f"idf_{name}"][counts.indices]
             blocks.append(normalize(counts, norm="l2", copy=False))
         onehot = [[1.0 if r[column] == category else 0.0 for column, categories in
-                   self.params["categorical"].items() for category in categories] for r in rows]
+                   self.params["categorical"] for category in categories] for r in rows]
         numeric = np.array([[float(r[c]) for c in self.params["numeric"]] for r in rows])
         blocks.append(sparse.csr_matrix(np.array(onehot)))
         blocks.append(sparse.csr_matrix(numeric / self.scale))

@@ -162,14 +162,10 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
                check_rows: pd.DataFrame | None = None) -> Path:
     """Write model.npz (arrays), model.json (parameters) and meta.json (with their sha256).
 
-    With `check_rows`, the exported model must reproduce the pipeline's probabilities on them,
-    so the plain-array model can never drift from what was trained and evaluated.
+    With `check_rows`, the model as loaded back from disk must reproduce the pipeline's
+    probabilities on them, so the plain-array model cannot drift from what was evaluated.
     """
     params, arrays = export_model(pipeline)
-    if check_rows is not None and len(check_rows):
-        exported = TrustModel(params, arrays, meta).predict_proba(check_rows.to_dict("records"))
-        if not np.allclose(exported, pipeline.predict_proba(check_rows), atol=1e-9):
-            raise RuntimeError("the exported trust model does not reproduce the pipeline")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MODEL_FILE).write_bytes(save_arrays(arrays))
@@ -179,6 +175,10 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
             "sha256": {name: sha256_file(out / name) for name in (MODEL_FILE, PARAMS_FILE)}}
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
+    if check_rows is not None and len(check_rows):
+        saved = TrustModel.load(out).predict_proba(check_rows.to_dict("records"))
+        if not np.allclose(saved, pipeline.predict_proba(check_rows), atol=1e-9):
+            raise RuntimeError("the saved trust model does not reproduce the fitted pipeline")
     return out / MODEL_FILE
 
 
