@@ -94,6 +94,16 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
     return outcomes
 
 
+def _warm_up(config: ScoringConfig) -> None:
+    """Score a tiny made-up session so that everything loaded on first use is loaded now."""
+    from .model import Transcript, Turn
+
+    turns = [Turn(0, "A", "Hi Sam, what brings you here today?"),
+             Turn(1, "B", "My landlord, Mr Smith, keeps ringing about the rent."),
+             Turn(2, "A", "So the flat is weighing on you. Your symptomatology matters.")]
+    score_batch([Transcript("warm-up", "<warm-up>", turns)], config)
+
+
 def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result
              ) -> Iterator[list[Outcome]]:
     """Submit batches with at most `window` in flight, yield results in submission order."""
@@ -124,8 +134,10 @@ def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: i
     from concurrent.futures import ProcessPoolExecutor
 
     if os.name == "posix":
-        # Load the pipeline and model once here; forked workers share them copy-on-write.
+        # Load the pipeline, the model and every lazily loaded resource (name lists, word
+        # frequencies) once here: forked workers then share them copy-on-write.
         _STATE.setdefault(config, _scorer(config, nlp, classifier))
+        _warm_up(config)
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
