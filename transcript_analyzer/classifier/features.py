@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..detectors.behaviours import FLAGS
-from ..extensions import context
+from ..extensions import context, turn_text
 from ..nlp import word_count
 
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -24,7 +24,7 @@ def turn_features(doc: Doc) -> dict[str, object]:
     jargon = doc._.ta_jargon or []
     n_words = word_count(doc)
     row: dict[str, object] = {
-        "text": doc.text,
+        "text": turn_text(doc)[0],
         "prev_client_text": context(doc).get("prev_client_text") or "",
         "question_type": doc._.ta_question_type,
         "reflection_type": doc._.ta_reflection_type,
@@ -32,7 +32,7 @@ def turn_features(doc: Doc) -> dict[str, object]:
         "n_rare": sum(1 for hit in jargon if hit.rule == "rare_word"),
         "n_words": n_words,
         "log_words": math.log1p(n_words),
-        "n_sents": min(10, sum(1 for _ in doc.sents)),
+        "n_sents": min(10, len(turn_text(doc)[1])),
         "client_asked_for_advice": int(bool(flags.get("client_asked_for_advice", False))),
     }
     for flag in FLAGS:

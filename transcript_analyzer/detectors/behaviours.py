@@ -11,7 +11,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..extensions import context
+from ..extensions import context, turn_text
 from ..resources import load_json
 
 FLAGS = (
@@ -49,7 +49,8 @@ class BehaviourDetector:
         return flags
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.ta_flags = self.flags(doc.text, context(doc).get("prev_client_text") or "")
+        doc._.ta_flags = self.flags(turn_text(doc)[0],
+                                    context(doc).get("prev_client_text") or "")
         return doc
 
 

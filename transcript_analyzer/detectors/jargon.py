@@ -23,9 +23,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from ..extensions import context
+from ..extensions import context, turn_text
 from ..resources import data_path
-from .questions import turn_text
 from .reflections import load_feelings
 
 RARE_ZIPF = 2.5

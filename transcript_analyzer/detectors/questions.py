@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .. import extensions  # noqa: F401  (registers Doc._ attributes)
+from ..extensions import turn_text
 from ..resources import load_json
 
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
@@ -34,20 +34,6 @@ _STUTTER = re.compile(r"\b([a-z']{1,12})-(?=\1)")
 _CLAUSE = re.compile(r"\s*(?:,|;|:|--+|[—–…]|(?<=\w)-(?=\s|$)|(?<=\s)-(?=\w)|\.\.\.)\s*")
 _QUOTES = "\"'“”‘’«»"
 _PIECES = re.compile(r"(?<=[?])\s+")
-
-
-def turn_text(doc: Doc) -> tuple[str, list[str]]:
-    """The turn's text and its sentences, computed once per Doc and shared by the detectors.
-
-    `Doc.text` and `Span.text` rebuild the string from every token on each call; a detector
-    that reads them several times per turn spends most of its time doing so.
-    """
-    cached = doc.user_data.get(("ta", "turn_text"))
-    if cached is None:
-        text = doc.text
-        sentences = [text[s.start_char:s.end_char] for s in doc.sents] if len(doc) else []
-        cached = doc.user_data[("ta", "turn_text")] = (text, sentences)
-    return cached
 
 
 @dataclass(frozen=True)

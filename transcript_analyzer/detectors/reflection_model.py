@@ -107,7 +107,7 @@ def reflection_features(doc: Doc, reflections) -> dict[str, float]:
 
     The client's previous turn comes from `doc._.ta_context["prev_client_text"]`.
     """
-    from .questions import turn_text
+    from ..extensions import turn_text
 
     text, sentences = turn_text(doc)
     f: dict[str, float] = {}
