@@ -172,10 +172,11 @@ def test_annomi_reflections_grouped_cv_beats_the_baseline(annomi_scores):
 
 
 def test_shipped_model_was_trained_on_this_file():
-    from transcript_analyzer.detectors.reflection_model import load_shipped, sha256_file
+    from transcript_analyzer.detectors.reflection_model import load_shipped
+    from transcript_analyzer.resources import file_sha256
 
     meta = load_shipped().meta
-    assert meta["training_data"]["sha256"] == sha256_file(annomi_path())
+    assert meta["training_data"]["sha256"] == file_sha256(annomi_path())
     assert meta["training_data"]["turns"] == 3771
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -19,6 +20,15 @@ def load_json(*parts: str) -> Any:
     """Parsed JSON data file; cached because every worker reads the same patterns."""
     with data_path(*parts).open(encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in blocks (model checks, --resume)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def models_path(*parts: str) -> Path:

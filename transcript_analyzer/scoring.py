@@ -36,7 +36,6 @@ from .readers import (
     check_regular_file,
     discover,
     file_sha256,
-    format_for,
     iter_file,
     read_bytes,
     read_file_bytes,
@@ -89,12 +88,10 @@ def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes
     return read_file_bytes(path, limits)
 
 
-def _sha256(path: Path, stdin: bytes | None, limits: Limits | None = None) -> str:
+def _sha256(path: Path, stdin: bytes | None) -> str:
     if str(path) == STDIN:
         return hashlib.sha256(stdin or b"").hexdigest()
-    if (format_for(path) or "") in STREAMED:
-        return file_sha256(path)
-    return hashlib.sha256(_raw(path, stdin, limits)).hexdigest()
+    return file_sha256(path)
 
 
 def content_hashes(plan: RunPlan, stdin: bytes | None = None,
@@ -103,7 +100,7 @@ def content_hashes(plan: RunPlan, stdin: bytes | None = None,
     hashes = {}
     for path, _ in plan.items:
         try:
-            hashes[_source(path)] = _sha256(path, stdin, limits)
+            hashes[_source(path)] = _sha256(path, stdin)
         except (TranscriptReadError, OSError):
             continue
     return hashes

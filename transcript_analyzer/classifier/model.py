@@ -10,7 +10,6 @@ says they trust the model.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..resources import models_path
+from ..resources import file_sha256, models_path
 
 MODEL_FILE = "model.npz"
 PARAMS_FILE = "model.json"
@@ -35,14 +34,6 @@ def shipped_model_dir() -> Path | None:
     """The packaged trust model directory, or None when no model is installed."""
     path = models_path("trust")
     return path if (path / META_FILE).exists() else None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_model(pipeline: Any) -> tuple[dict, dict[str, np.ndarray]]:
@@ -113,7 +104,7 @@ class TrustModel:
             meta = json.loads(files[META_FILE].read_text(encoding="utf-8"))
             expected = meta.get("sha256", {})
             for name in (MODEL_FILE, PARAMS_FILE):
-                if expected.get(name) != sha256_file(files[name]) and not trust_model:
+                if expected.get(name) != file_sha256(files[name]) and not trust_model:
                     raise ModelError(
                         f"{files[name]} does not match the sha256 recorded in {files[META_FILE]};"
                         " it may have been changed or corrupted. Retrain it, or pass "

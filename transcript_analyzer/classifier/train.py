@@ -26,6 +26,7 @@ from sklearn.preprocessing import MaxAbsScaler, OneHotEncoder
 from sklearn.svm import LinearSVC
 
 from ..errors import TranscriptReadError
+from ..resources import file_sha256
 from .features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, featurise
 from .model import (
     LABELS,
@@ -35,7 +36,6 @@ from .model import (
     TrustModel,
     export_model,
     save_arrays,
-    sha256_file,
 )
 
 REQUIRED_COLUMNS = ("text", "label")
@@ -172,7 +172,7 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
     (out / PARAMS_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n",
                                    encoding="utf-8")
     meta = {**meta, "files": [MODEL_FILE, PARAMS_FILE],
-            "sha256": {name: sha256_file(out / name) for name in (MODEL_FILE, PARAMS_FILE)}}
+            "sha256": {name: file_sha256(out / name) for name in (MODEL_FILE, PARAMS_FILE)}}
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
     if check_rows is not None and len(check_rows):

@@ -34,7 +34,7 @@ from spacy.tokens import Doc
 
 from ..errors import ModelError
 from ..extensions import context
-from ..resources import models_path
+from ..resources import file_sha256, models_path
 
 FORMAT = "transcript-analyzer/linear-turn-model"
 FORMAT_VERSION = 1
@@ -195,7 +195,7 @@ class LinearTurnModel:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "model.json").write_text(json.dumps(self.to_dict(), separators=(",", ":")),
                                               encoding="utf-8")
-        digest = sha256_file(directory / "model.json")
+        digest = file_sha256(directory / "model.json")
         self.meta = {**meta, "model_sha256": digest}
         (directory / "meta.json").write_text(json.dumps(self.meta, indent=2) + "\n",
                                              encoding="utf-8")
@@ -218,14 +218,6 @@ class LinearTurnModel:
         except ValueError as exc:
             raise ModelError(f"[E202] {directory}/model.json is not JSON: {exc}") from None
         return cls.from_dict(data, meta)
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def shipped_dir(head: str = "reflections") -> Path:
@@ -349,7 +341,7 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
         "training_data": {
             "name": "AnnoMI development split (Wu et al., ICASSP 2022; github.com/uccollab/AnnoMI)",
             "file": Path(annomi_csv).name,
-            "sha256": sha256_file(annomi_csv),
+            "sha256": file_sha256(annomi_csv),
             "transcripts": len(set(groups)),
             "turns": len(labels),
             "labels": {c: labels.count(c) for c in HEADS["reflections"]},

@@ -129,11 +129,12 @@ _REFLECTION_REPORT = {"groups": {"any": {"simple", "complex"}},
 
 def _is_training_file(path: str | Path) -> bool:
     """Whether `path` is the very file the shipped reflection model was trained on."""
-    from ..detectors.reflection_model import load_shipped, sha256_file
+    from ..detectors.reflection_model import load_shipped
+    from ..resources import file_sha256
 
     model = load_shipped()
     trained_on = (model.meta.get("training_data") or {}).get("sha256") if model else None
-    return bool(trained_on) and trained_on == sha256_file(path)
+    return bool(trained_on) and trained_on == file_sha256(path)
 
 
 def _reflection_model(nlp):

@@ -5,7 +5,6 @@ Formats are recognised by extension; `input_format` overrides that (needed for s
 
 from __future__ import annotations
 
-import hashlib
 import io
 import stat
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from ..errors import (
 )
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Transcript
+from ..resources import file_sha256
 from .captions import read_captions
 from .decode import decode
 from .docx import read_docx
@@ -168,15 +168,6 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
             transcript.warnings[:0] = warnings
             limits.apply_turn_limit(transcript)
             yield transcript
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_regular_file(path: Path) -> None:
