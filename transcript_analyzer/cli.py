@@ -315,7 +315,7 @@ class _NoReports:
 
 def _read_stdin(limits) -> bytes:
     """Stdin, read only up to just past the size limit so an endless pipe cannot fill memory."""
-    stream = click.get_binary_stream("stdin")
+    stream = sys.stdin.buffer
     cap = limits.max_file_bytes
     return stream.read() if cap is None else stream.read(cap + 1)
 
