@@ -117,8 +117,3 @@ def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier:
         mark_ruptures(rows)
         results.append(rows)
     return results
-
-
-def annotate(transcript: Transcript, nlp: Language, classifier: Any) -> list[dict[str, Any]]:
-    """One row per turn with the pinned utterance columns (order set by the writer)."""
-    return annotate_batch([transcript], nlp, classifier)[0]

@@ -6,7 +6,6 @@ DataFrame per session cost more than the whole NLP pass.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,7 +42,7 @@ def _count_runs(flags: Sequence[Any]) -> int:
 
 
 def _flag(value: Any) -> int:
-    return 1 if value == 1 and not (isinstance(value, float) and math.isnan(value)) else 0
+    return 1 if value == 1 else 0
 
 
 def session_row(rows: Sequence[dict[str, Any]], meta: dict) -> dict:

@@ -114,12 +114,6 @@ def decode(data: bytes, source: str) -> Decoded:
     return Decoded(_checked(text, source, warnings), encoding, warnings)
 
 
-def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
-    """Return (text, encoding used). Raises for empty or binary content. See `decode`."""
-    decoded = decode(data, source)
-    return decoded.text, decoded.encoding
-
-
 def _utf16_without_bom(data: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when NULs sit almost only at odd/even offsets, else None.
 
