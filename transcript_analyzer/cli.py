@@ -160,7 +160,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin, limits) if resume else None)
+                            resume=content_hashes(plan, stdin) if resume else None)
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None

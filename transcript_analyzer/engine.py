@@ -8,6 +8,7 @@ model once, on first use.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -121,29 +122,26 @@ def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: i
     """In this process (jobs=1, or when everything fits one batch) or in a pool of `jobs`
     worker processes."""
     batches = iter(batches)
-    first = next(batches, None)
-    second = next(batches, None) if first is not None else None
-    if jobs <= 1 or second is None:
-        for batch in (b for b in (first, second) if b is not None):
-            yield score_batch(batch, config, nlp, classifier)
-        for batch in batches:
+    head = list(itertools.islice(batches, 2))
+    if jobs <= 1 or len(head) < 2:
+        for batch in itertools.chain(head, batches):
             yield score_batch(batch, config, nlp, classifier)
         return
-    import itertools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if os.name == "posix":
         # Load the pipeline, the model and every lazily loaded resource (name lists, word
         # frequencies) once here: forked workers then share them copy-on-write.
-        _STATE.setdefault(config, _scorer(config, nlp, classifier))
+        # Workers must use exactly what the caller passed, not an older cached pair.
+        _STATE[config] = _scorer(config, nlp, classifier)
         _warm_up(config)
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         yield from _ordered(lambda b: pool.submit(score_batch, b, config),
-                            itertools.chain([first, second], batches),
+                            itertools.chain(head, batches),
                             window=jobs * 2, result=lambda f: f.result())
 
 

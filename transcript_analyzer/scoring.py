@@ -94,8 +94,7 @@ def _sha256(path: Path, stdin: bytes | None) -> str:
     return file_sha256(path)
 
 
-def content_hashes(plan: RunPlan, stdin: bytes | None = None,
-                   limits: Limits | None = None) -> dict[str, str]:
+def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
     """sha256 of every planned input's bytes, by source; unreadable inputs are left out."""
     hashes = {}
     for path, _ in plan.items:
