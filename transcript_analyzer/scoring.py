@@ -12,9 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .annotate import annotate_batch
 from .engine import (
@@ -42,6 +40,9 @@ from .readers import (
 )
 from .roles import assign_roles
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STDIN = "-"
 BATCH_WORDS = 20_000
@@ -305,6 +306,8 @@ def score(
             sessions.append(outcome.session)
         if outcome.error is not None:
             errors.append(outcome.error)
+    import pandas as pd  # only the Python API returns DataFrames; the CLI streams to disk
+
     return ScoreResult(
         utterances=pd.DataFrame(utterances, columns=list(UTTERANCE_COLUMNS)),
         sessions=pd.DataFrame(sessions, columns=list(SESSION_COLUMNS)),

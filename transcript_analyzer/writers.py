@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS, column_type
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -41,7 +39,7 @@ _CHECKPOINT_COLUMNS = (*MANIFEST_COLUMNS, "utterances_bytes", "sessions_bytes")
 
 def _clean(value: Any) -> Any:
     """None for every kind of missing value (None, NaN, pandas NA)."""
-    if value is None or value is pd.NA:
+    if value is None or type(value).__name__ == "NAType":  # pandas.NA, without importing pandas
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

@@ -1,8 +1,9 @@
 """The trained trust model, stored as plain arrays (.npz) and JSON: no pickle, no code.
 
 Training fits a scikit-learn Pipeline (`train.py`); `export_model` takes its learned numbers out
-and `TrustModel` applies them with the same stateless scikit-learn hashing vectorizers plus a few
-lines of linear algebra. Loading therefore cannot run code hidden in a model file (NumPy loads
+and `TrustModel` applies them with the same hashing and tf-idf arithmetic (`hashing.py`) plus a
+few lines of linear algebra, without importing scikit-learn or SciPy (seconds of start-up).
+Loading therefore cannot run code hidden in a model file (NumPy loads
 with `allow_pickle=False`), needs no skops (whose import alone took seconds), and is checked
 against the sha256 of each file recorded in meta.json, refusing a mismatch unless the caller
 says they trust the model.
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..resources import file_sha256, models_path
+from .hashing import HashedTfidf
 
 MODEL_FILE = "model.npz"
 PARAMS_FILE = "model.json"
@@ -79,18 +81,21 @@ class TrustModel:
     name = "model"
 
     def __init__(self, params: dict, arrays: dict[str, np.ndarray], meta: dict) -> None:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
         self.params, self.arrays, self.meta = params, arrays, meta
         self.classes = list(params["classes"])
-        self.hashers = {}
-        for name, block in params["blocks"].items():
+        self.blocks = []
+        for name, _ in TEXT_BLOCKS:  # the fitted column order; JSON keys come back sorted
+            block = params["blocks"][name]
             options = dict(block["hasher"])
             options["ngram_range"] = tuple(options["ngram_range"])
-            self.hashers[name] = HashingVectorizer(norm=None, **options)
+            self.blocks.append((block["column"], HashedTfidf(options, arrays[f"idf_{name}"],
+                                                             bool(block["sublinear_tf"]))))
+        self.n_hashed = sum(b.n_features for _, b in self.blocks)
         scale = arrays["max_abs"].astype(float).copy()
         scale[scale == 0] = 1.0  # as MaxAbsScaler does for constant-zero columns
-        self.scale = scale
+        self.scale = scale.tolist()
+        # one row of class weights per feature column, so a turn gathers only its own rows
+        self.weights_by_column = np.ascontiguousarray(arrays["coef"].T)
 
     @classmethod
     def load(cls, directory: str | Path, trust_model: bool = False) -> TrustModel:
@@ -118,30 +123,49 @@ class TrustModel:
         except Exception as exc:  # a damaged file of any kind is a readable error
             raise ModelError(f"{directory}: cannot load the trust model ({exc})") from None
 
-    def _matrix(self, rows: Sequence[dict]):
-        from scipy import sparse
-        from sklearn.preprocessing import normalize
+    def _sparse_rows(self, rows: Sequence[dict]) -> tuple[list[int], list[int], list[float]]:
+        """(row, column, value) triples of the feature matrix the fitted pipeline would build:
+        hashed tf-idf blocks side by side, then one-hot codes, then max-abs-scaled numbers."""
+        row_ids: list[int] = []
+        columns: list[int] = []
+        values: list[float] = []
+        categorical = [(column, {c: i for i, c in enumerate(categories)})
+                       for column, categories in self.params["categorical"]]
+        numeric = self.params["numeric"]
+        for r, row in enumerate(rows):
+            offset = 0
+            for column, block in self.blocks:
+                for j, w in block.weights(str(row[column])).items():
+                    columns.append(offset + j)
+                    values.append(w)
+                offset += block.n_features
+            for column, index in categorical:
+                j = index.get(row[column])
+                if j is not None:
+                    columns.append(offset + j)
+                    values.append(1.0)
+                offset += len(index)
+            for j, name in enumerate(numeric):
+                value = float(row[name])
+                if value:
+                    columns.append(offset + j)
+                    values.append(value / self.scale[j])
+            row_ids.extend([r] * (len(columns) - len(row_ids)))
+        return row_ids, columns, values
 
-        blocks = []
-        for name, _ in TEXT_BLOCKS:  # the fitted column order; JSON keys come back sorted
-            block = self.params["blocks"][name]
-            counts = self.hashers[name].transform([str(r[block["column"]]) for r in rows])
-            counts = counts.tocsr().astype(np.float64)
-            if block["sublinear_tf"]:
-                np.log(counts.data, counts.data)
-                counts.data += 1
-            counts.data *= self.arrays[f"idf_{name}"][counts.indices]
-            blocks.append(normalize(counts, norm="l2", copy=False))
-        onehot = [[1.0 if r[column] == category else 0.0 for column, categories in
-                   self.params["categorical"] for category in categories] for r in rows]
-        numeric = np.array([[float(r[c]) for c in self.params["numeric"]] for r in rows])
-        blocks.append(sparse.csr_matrix(np.array(onehot)))
-        blocks.append(sparse.csr_matrix(numeric / self.scale))
-        return sparse.hstack(blocks, format="csr")
+    def decision_function(self, rows: Sequence[dict]) -> np.ndarray:
+        """The linear SVM's scores per class, one row per turn."""
+        row_ids, columns, values = self._sparse_rows(rows)
+        contributions = self.weights_by_column[columns] * np.asarray(values)[:, None]
+        decision = np.empty((len(rows), len(self.classes)))
+        for k in range(len(self.classes)):
+            decision[:, k] = np.bincount(row_ids, weights=contributions[:, k],
+                                         minlength=len(rows))
+        return decision + self.arrays["intercept"]
 
     def predict_proba(self, rows: Sequence[dict]) -> np.ndarray:
         """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""
-        decision = self._matrix(rows) @ self.arrays["coef"].T + self.arrays["intercept"]
+        decision = self.decision_function(rows)
         proba = 1.0 / (1.0 + np.exp(self.arrays["calibration_a"] * decision
                                     + self.arrays["calibration_b"]))
         total = proba.sum(axis=1, keepdims=True)
