@@ -11,11 +11,11 @@ the result against scikit-learn's own transform.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from murmurhash import hash as murmur3_32
 
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -66,33 +66,40 @@ class HashedTfidf:
             raise ValueError("alternate_sign=True is not supported")
         self.analyze = make_analyzer(options)
         self.n_features = int(options["n_features"])
-        self.idf = idf.tolist() if hasattr(idf, "tolist") else [float(x) for x in idf]
+        self.idf = np.asarray(idf, dtype=np.float64)
         self.sublinear_tf = sublinear_tf
         self._index: dict[str, int] = {}
 
-    def _column(self, feature: str) -> int:
-        column = self._index.get(feature)
-        if column is None:
-            if len(self._index) > _CACHE_LIMIT:
-                self._index.clear()
-            column = self._index[feature] = hashed_index(feature, self.n_features)
-        return column
+    def _columns(self, features: list[str]) -> list[int]:
+        """Column of each n-gram, memoised: hashing is the slow part and n-grams repeat."""
+        index = self._index
+        if len(index) > _CACHE_LIMIT:
+            index.clear()
+        columns = list(map(index.get, features))
+        if None in columns:
+            for k, feature in enumerate(features):
+                if columns[k] is None:
+                    columns[k] = index[feature] = hashed_index(feature, self.n_features)
+        return columns
 
-    def weights(self, text: str) -> dict[int, float]:
-        """{column: weight} of one text, as the fitted HashingVectorizer+TfidfTransformer and
-        an L2 normaliser would give it."""
-        counts: dict[int, int] = {}
-        column = self._column
-        for feature in self.analyze(text):
-            j = column(feature)
-            counts[j] = counts.get(j, 0) + 1
-        idf = self.idf
+    def transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, weight) of the non-zero entries for a batch of texts, in row then
+        column order, as the fitted HashingVectorizer, TfidfTransformer and an L2 normaliser
+        would give them; vectorised over the batch."""
+        features: list[str] = []
+        lengths = []
+        for text in texts:
+            ngrams = self.analyze(text)
+            features += ngrams
+            lengths.append(len(ngrams))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        keys = rows * self.n_features + np.asarray(self._columns(features), dtype=np.int64)
+        keys, counts = np.unique(keys, return_counts=True)
+        rows, columns = np.divmod(keys, self.n_features)
+        tf = counts.astype(np.float64)
         if self.sublinear_tf:
-            out = {j: (math.log(c) + 1.0) * idf[j] for j, c in counts.items()}
-        else:
-            out = {j: c * idf[j] for j, c in counts.items()}
-        norm = math.sqrt(sum(w * w for w in out.values()))
-        if norm > 0:
-            for j in out:
-                out[j] /= norm
-        return out
+            tf = np.log(tf) + 1.0
+        weights = tf * self.idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=len(texts)))
+        norms[norms == 0] = 1.0
+        return rows, columns, weights / norms[rows]

@@ -90,10 +90,9 @@ class TrustModel:
             options["ngram_range"] = tuple(options["ngram_range"])
             self.blocks.append((block["column"], HashedTfidf(options, arrays[f"idf_{name}"],
                                                              bool(block["sublinear_tf"]))))
-        self.n_hashed = sum(b.n_features for _, b in self.blocks)
         scale = arrays["max_abs"].astype(float).copy()
         scale[scale == 0] = 1.0  # as MaxAbsScaler does for constant-zero columns
-        self.scale = scale.tolist()
+        self.scale = scale
         # one row of class weights per feature column, so a turn gathers only its own rows
         self.weights_by_column = np.ascontiguousarray(arrays["coef"].T)
 
@@ -123,45 +122,31 @@ class TrustModel:
         except Exception as exc:  # a damaged file of any kind is a readable error
             raise ModelError(f"{directory}: cannot load the trust model ({exc})") from None
 
-    def _sparse_rows(self, rows: Sequence[dict]) -> tuple[list[int], list[int], list[float]]:
-        """(row, column, value) triples of the feature matrix the fitted pipeline would build:
-        hashed tf-idf blocks side by side, then one-hot codes, then max-abs-scaled numbers."""
-        row_ids: list[int] = []
-        columns: list[int] = []
-        values: list[float] = []
-        categorical = [(column, {c: i for i, c in enumerate(categories)})
-                       for column, categories in self.params["categorical"]]
-        numeric = self.params["numeric"]
-        for r, row in enumerate(rows):
-            offset = 0
-            for column, block in self.blocks:
-                for j, w in block.weights(str(row[column])).items():
-                    columns.append(offset + j)
-                    values.append(w)
-                offset += block.n_features
-            for column, index in categorical:
-                j = index.get(row[column])
-                if j is not None:
-                    columns.append(offset + j)
-                    values.append(1.0)
-                offset += len(index)
-            for j, name in enumerate(numeric):
-                value = float(row[name])
-                if value:
-                    columns.append(offset + j)
-                    values.append(value / self.scale[j])
-            row_ids.extend([r] * (len(columns) - len(row_ids)))
-        return row_ids, columns, values
-
     def decision_function(self, rows: Sequence[dict]) -> np.ndarray:
-        """The linear SVM's scores per class, one row per turn."""
-        row_ids, columns, values = self._sparse_rows(rows)
-        contributions = self.weights_by_column[columns] * np.asarray(values)[:, None]
-        decision = np.empty((len(rows), len(self.classes)))
-        for k in range(len(self.classes)):
-            decision[:, k] = np.bincount(row_ids, weights=contributions[:, k],
-                                         minlength=len(rows))
+        """The linear SVM's scores per class, one row per turn, from the feature matrix the
+        fitted pipeline would build: hashed tf-idf blocks side by side, then one-hot codes,
+        then max-abs-scaled numbers."""
+        n = len(rows)
+        decision = np.zeros((n, len(self.classes)))
+        offset = 0
+        for column, block in self.blocks:
+            row_ids, columns, weights = block.transform([str(r[column]) for r in rows])
+            self._accumulate(decision, row_ids, offset + columns, weights)
+            offset += block.n_features
+        dense = [[1.0 if r[column] == category else 0.0 for column, categories in
+                  self.params["categorical"] for category in categories] for r in rows]
+        dense = np.hstack([np.array(dense).reshape(n, -1), np.array(
+            [[float(r[c]) for c in self.params["numeric"]] for r in rows]).reshape(n, -1)
+            / self.scale])
+        decision += dense @ self.weights_by_column[offset:offset + dense.shape[1]]
         return decision + self.arrays["intercept"]
+
+    def _accumulate(self, decision: np.ndarray, row_ids: np.ndarray, columns: np.ndarray,
+                    weights: np.ndarray) -> None:
+        contributions = self.weights_by_column[columns] * weights[:, None]
+        for k in range(decision.shape[1]):
+            decision[:, k] += np.bincount(row_ids, weights=contributions[:, k],
+                                          minlength=len(decision))
 
     def predict_proba(self, rows: Sequence[dict]) -> np.ndarray:
         """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""
