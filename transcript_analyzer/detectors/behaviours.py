@@ -31,14 +31,16 @@ _DIRECT = ("affirmation", "validation", "shared_experience", "autonomy_support",
 class BehaviourDetector:
     def __init__(self, patterns_file: str = "behaviours.json") -> None:
         spec = load_json("patterns", patterns_file)
+        # The patterns are lower case and run on lower-cased text: re.I would double their cost.
         self.patterns = {
-            key: re.compile("|".join(f"(?:{p})" for p in value), re.I)
+            key: re.compile("|".join(f"(?:{p})" for p in value))
             for key, value in spec.items()
             if not key.startswith("_")
         }
 
     def flags(self, text: str, prev_client: str) -> dict[str, bool]:
         """The codebook flags, plus whether the client's previous turn asked for advice."""
+        text, prev_client = text.lower(), prev_client.lower()
         found = {name: bool(self.patterns[name].search(text)) for name in _DIRECT}
         advice = bool(self.patterns["advice"].search(text))
         asked = bool(self.patterns["asked_for_advice"].search(prev_client))

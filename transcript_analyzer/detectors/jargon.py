@@ -34,8 +34,11 @@ MIN_RARE_LENGTH = 7
 # an optional plural s ("LFTs", "DoLS", "CIWA"). Everyday ones are listed in plain_words.txt.
 _ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,5}$")
 _ROMAN = re.compile(r"^[IVXL]+$")
-# Fallback candidates: runs of letters, digits and '&' that are not part of a longer word.
-_CANDIDATE = re.compile(r"(?<![\w&'’-])[A-Za-z][A-Za-z0-9&]*(?![\w&])")
+# Fallback candidates: runs of letters, digits and '&' that are not part of a longer word, and
+# that could pass: shaped like an abbreviation (as _ACRONYM), or MIN_RARE_LENGTH+ letters. The
+# filter runs inside the regular-expression engine, so short everyday words cost nothing.
+_CANDIDATE = re.compile(r"(?<![\w&'’-])(?:(?=(?:[a-z0-9&]*[A-Z]){2})[A-Z][A-Za-z0-9&]{1,5}"
+                        r"|[A-Za-z]{" + str(MIN_RARE_LENGTH) + r",})(?![\w&])")
 
 
 # The text before a word that starts a sentence (as the sentencizer splits them).
@@ -174,7 +177,7 @@ class JargonDetector:
         shouting: bool | None = None
         for match in _CANDIDATE.finditer(text):
             word, start, end = match.group(), match.start(), match.end()
-            if any(a < end and start < b for a, b in covered):
+            if covered and any(a < end and start < b for a, b in covered):
                 continue
             if _ACRONYM.match(word):
                 if shouting is None:
