@@ -156,7 +156,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     jobs = jobs or os.cpu_count() or 1
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
-                           redact=redact)
+                           redact=redact, render=None if html_dir else fmt)
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
@@ -189,6 +189,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     input_done()
                 current.append(outcome)
                 outputs["utterances"].write(outcome.utterances)
+                outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
                 if outcome.session is not None:
                     outputs["sessions"].write([outcome.session])
                     reports.add(outcome.utterances, outcome.session)

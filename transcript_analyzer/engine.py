@@ -27,17 +27,26 @@ class ScoringConfig:
     model_dir: str | None = None
     trust_model: bool = False
     redact: bool = False
+    # Output format whose utterance rows workers render themselves (see Outcome.rendered).
+    render: str | None = None
 
 
 @dataclass
 class Outcome:
-    """The result of one transcript (rows and session) or one failed input (error)."""
+    """The result of one transcript (rows and session) or one failed input (error).
+
+    With `ScoringConfig.render`, the utterance rows arrive already rendered for that output
+    format (`rendered`, `n_rendered`) and `utterances` is empty: rendering in the workers is
+    parallel, and a rendered chunk is much cheaper to send between processes than dicts.
+    """
 
     utterances: list[dict[str, Any]]
     session: dict[str, Any] | None
     error: dict[str, Any] | None
     source: str = ""
     sha256: str = ""
+    rendered: Any = None
+    n_rendered: int = 0
 
 
 # A batch item is a Transcript to score, or an error dict already found while reading.
@@ -78,7 +87,9 @@ def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
 def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
                 classifier: Any = None) -> list[Outcome]:
     """Score a batch; runs in whichever process the engine chose. Order is kept."""
+    from .schema import UTTERANCE_COLUMNS
     from .scoring import score_transcripts
+    from .writers import render_rows
 
     nlp, classifier = _scorer(config, nlp, classifier)
     transcripts = [item for item in batch if not isinstance(item, dict)]
@@ -91,6 +102,10 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
             outcome = next(scored)
             outcome.source = item.source
             outcome.sha256 = item.metadata.get("sha256", "")
+            if config.render and outcome.utterances:
+                outcome.rendered = render_rows(outcome.utterances, UTTERANCE_COLUMNS,
+                                               config.render)
+                outcome.n_rendered, outcome.utterances = len(outcome.utterances), []
             outcomes.append(outcome)
     return outcomes
 

@@ -14,11 +14,13 @@ ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet ca
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
 import shutil
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,32 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _arrow_schema(columns: Sequence[str]):
+@lru_cache(maxsize=8)
+def _arrow_schema(columns: tuple[str, ...]):
     import pyarrow as pa
 
     types = {"int": pa.int64(), "nullable_int": pa.int64(), "float": pa.float64(),
              "string": pa.string()}
     return pa.schema([(c, types[column_type(c)]) for c in columns])
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> Any:
+    """Rows in the form they are written: CSV or JSONL text, or an Arrow table for Parquet.
+
+    Worker processes call this, so the process that writes only appends: on two cores, a
+    writer that formats every row itself competes with the workers for CPU.
+    """
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([[_csv_cell(row.get(c)) for c in columns] for row in rows])
+        return buffer.getvalue()
+    if fmt == "jsonl":
+        return "".join(json.dumps({c: _clean(row.get(c)) for c in columns}, ensure_ascii=False)
+                       + "\n" for row in rows)
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([{c: _clean(row.get(c)) for c in columns} for row in rows],
+                                schema=_arrow_schema(tuple(columns)))
 
 
 class TableWriter:
@@ -70,14 +92,14 @@ class TableWriter:
                  ) -> None:
         """Open `path` for writing; with `keep_bytes`, keep that much of it and append."""
         self.path, self.columns, self.fmt = path, list(columns), fmt
-        self._buffer: list[dict[str, Any]] = []
+        self._chunks: list[Any] = []
+        self._buffered = 0
         self._parquet = None
         self._handle = None
-        self._csv = None
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self._parquet = pq.ParquetWriter(path, _arrow_schema(self.columns))
+            self._parquet = pq.ParquetWriter(path, _arrow_schema(tuple(self.columns)))
             return
         if keep_bytes:
             self._handle = open(path, "r+", encoding="utf-8", newline="")
@@ -85,33 +107,32 @@ class TableWriter:
             self._handle.seek(keep_bytes)
         else:
             self._handle = open(path, "w", encoding="utf-8", newline="")
-        if fmt == "csv":
-            self._csv = csv.writer(self._handle)
-            if not keep_bytes:
-                self._csv.writerow(self.columns)
+        if fmt == "csv" and not keep_bytes:
+            csv.writer(self._handle).writerow(self.columns)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        self._buffer.extend(rows)
+        if rows:
+            self.write_rendered(render_rows(rows, self.columns, self.fmt), len(rows))
+
+    def write_rendered(self, chunk: Any, n_rows: int) -> None:
+        """Append rows already rendered by `render_rows` for this table's columns and format."""
+        if n_rows:
+            self._chunks.append(chunk)
+            self._buffered += n_rows
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer)
+        return self._buffered
 
     def flush(self) -> int | None:
         """Write buffered rows through to the OS; returns the file's size when it has one."""
-        rows, self._buffer = self._buffer, []
-        if rows and self.fmt == "csv":
-            self._csv.writerows([[_csv_cell(row.get(c)) for c in self.columns] for row in rows])
-        elif rows and self.fmt == "jsonl":
-            self._handle.writelines(
-                json.dumps({c: _clean(row.get(c)) for c in self.columns}, ensure_ascii=False)
-                + "\n" for row in rows)
-        elif rows:
+        chunks, self._chunks, self._buffered = self._chunks, [], 0
+        if chunks and self._parquet is not None:
             import pyarrow as pa
 
-            self._parquet.write_table(pa.Table.from_pylist(
-                [{c: _clean(row.get(c)) for c in self.columns} for row in rows],
-                schema=self._parquet.schema))
+            self._parquet.write_table(pa.concat_tables(chunks))
+        elif chunks:
+            self._handle.write("".join(chunks))
         if self._handle is not None:
             self._handle.flush()
             return self._handle.tell()
