@@ -6,6 +6,7 @@ turn, words the client has already used) is put in `ta_context` before the pipel
 
 from __future__ import annotations
 
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.tokens import Doc
 
 DOC_EXTENSIONS: dict[str, object] = {
@@ -21,6 +22,9 @@ for _name, _default in DOC_EXTENSIONS.items():
         Doc.set_extension(_name, default=_default)
 
 
+_TURN_TEXT = ("ta", "turn_text")
+
+
 def context(doc: Doc) -> dict:
     """The turn's context dict, never None."""
     return doc._.ta_context or {}
@@ -29,12 +33,21 @@ def context(doc: Doc) -> dict:
 def turn_text(doc: Doc) -> tuple[str, list[str]]:
     """The turn's text and its sentences, computed once per Doc and shared by the detectors.
 
-    `Doc.text` and `Span.text` rebuild the string from every token on each call; a detector
-    that reads them several times per turn spends most of its time doing so.
+    `Doc.text`, `Doc.sents` and `Span.text` build Python objects token by token on each call;
+    a detector that reads them several times per turn spends most of its time doing so. The
+    sentences come from the sentence starts the pipeline set, read as arrays.
     """
-    cached = doc.user_data.get(("ta", "turn_text"))
+    cached = doc.user_data.get(_TURN_TEXT)
     if cached is None:
         text = doc.text
-        sentences = [text[s.start_char:s.end_char] for s in doc.sents] if len(doc) else []
-        cached = doc.user_data[("ta", "turn_text")] = (text, sentences)
+        if not len(doc):
+            sentences = []
+        elif doc.has_annotation("SENT_START"):
+            starts, offsets, lengths = doc.to_array([SENT_START, IDX, LENGTH]).T.tolist()
+            firsts = [0] + [i for i in range(1, len(starts)) if starts[i] == 1]
+            lasts = [i - 1 for i in firsts[1:]] + [len(starts) - 1]
+            sentences = [text[offsets[a]:offsets[b] + lengths[b]] for a, b in zip(firsts, lasts)]
+        else:
+            sentences = [text[s.start_char:s.end_char] for s in doc.sents]
+        cached = doc.user_data[_TURN_TEXT] = (text, sentences)
     return cached
