@@ -61,3 +61,20 @@ def test_feedback_redacts_terminal_quotes_and_html(tmp_path):
     for text in (result.output, html.read_text(encoding="utf-8")):
         for secret in PLANTED:
             assert secret not in text
+
+
+def test_pii_warnings_are_capped_with_a_summary(tmp_path):
+    from transcript_analyzer.cli import PII_WARNINGS_SHOWN
+
+    n = PII_WARNINGS_SHOWN + 3
+    for i in range(n):
+        write(tmp_path / "in" / f"pii_{i:02d}.txt", SESSION)
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out",
+                                       str(tmp_path / "out"), "-j", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert sum("possible personal data (" in line for line in lines) == PII_WARNINGS_SHOWN
+    assert any(f"{n} session(s) in all have possible personal data" in line for line in lines)
+    flagged = pd.read_csv(tmp_path / "out" / "sessions.csv")["pii_flags"].notna().sum()
+    assert flagged == n

@@ -51,14 +51,19 @@ def redact_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "output that carries text.")(func)
 
 
+PII_WARNINGS_SHOWN = 10  # then one summary line: a flood of warnings hides the errors
+
+
+def _pii_advice(redact: bool) -> str:
+    return "redacted in the outputs" if redact else \
+        "inputs should be anonymised (--redact replaces it)"
+
+
 def _warn_pii(session: dict, redact: bool) -> None:
     if session["pii_flags"]:
         click.echo(
             f"warning: {session['source']} ({session['transcript_id']}): possible personal "
-            f"data ({session['pii_flags']})"
-            + ("; redacted in the outputs" if redact else
-               "; inputs should be anonymised (--redact replaces it)"),
-            err=True)
+            f"data ({session['pii_flags']}); {_pii_advice(redact)}", err=True)
 
 
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -164,7 +169,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
-    sessions = failed = 0
+    sessions = failed = with_pii = 0
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()
     current: list = []  # outcomes of the input being written, to record it when it is done
@@ -195,7 +200,10 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
                     scored_sources.add(outcome.session["source"])
-                    _warn_pii(outcome.session, redact)
+                    if outcome.session["pii_flags"]:
+                        with_pii += 1
+                        if with_pii <= PII_WARNINGS_SHOWN:
+                            _warn_pii(outcome.session, redact)
                 if outcome.error is not None:
                     outputs["errors"].write([outcome.error])
                     reports.add_error(outcome.error)
@@ -219,6 +227,10 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
+    if with_pii > PII_WARNINGS_SHOWN:
+        click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
+                   f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
+                   err=True)
     click.echo(
         f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
         f"({sessions} session(s)), {len(failed_sources)} failed"
