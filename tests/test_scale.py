@@ -82,3 +82,21 @@ def test_scheduler_without_dask_engine_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["score", str(SAMPLES), "--out", str(tmp_path),
                                        "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "--engine dask" in result.output
+
+
+def test_transcript_ids_do_not_depend_on_who_reads_the_files(tmp_path):
+    """Single-transcript files are read by the workers; the id of each is reserved in input
+    order by the main process, so a file that fails still holds its name and the ids are the
+    same with one job and with two."""
+    write(tmp_path / "in" / "a" / "x.txt", "")  # unreadable: empty
+    write(tmp_path / "in" / "b" / "x.txt", "Sam: How are you?\nJo: Fine.\n")
+    write(tmp_path / "in" / "c" / "x.vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\n<v Sam>Hi there\n")
+    ids = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out", str(out),
+                                           "-j", jobs], catch_exceptions=False)
+        assert result.exit_code == 1, result.output  # the empty file is an error
+        ids[jobs] = pd.read_csv(out / "sessions.csv")["transcript_id"].tolist()
+        assert len(pd.read_csv(out / "errors.csv")) == 1
+    assert ids["1"] == ids["2"] == ["x-2", "x-3"]

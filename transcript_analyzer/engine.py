@@ -88,10 +88,12 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
                 classifier: Any = None) -> list[Outcome]:
     """Score a batch; runs in whichever process the engine chose. Order is kept."""
     from .schema import UTTERANCE_COLUMNS
-    from .scoring import score_transcripts
+    from .scoring import FileItem, read_item, score_transcripts
     from .writers import render_rows
 
     nlp, classifier = _scorer(config, nlp, classifier)
+    batch = [read for item in batch for read in
+             (read_item(item) if isinstance(item, FileItem) else [item])]
     transcripts = [item for item in batch if not isinstance(item, dict)]
     scored = iter(score_transcripts(transcripts, nlp, classifier, config))
     outcomes = []

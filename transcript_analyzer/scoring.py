@@ -134,29 +134,82 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
             hashlib.sha256(data).hexdigest())
 
 
+# Formats that hold exactly one transcript, named after the file: a worker can read them.
+SINGLE_TRANSCRIPT = ("text", "vtt", "srt", "docx")
+
+
+@dataclass(frozen=True)
+class FileItem:
+    """An input file a worker process reads itself, with the transcript id reserved for it.
+
+    The reading process then only lists files and writes results; on two cores, reading every
+    file there as well would take CPU from the workers.
+    """
+
+    path: str
+    fmt: str
+    transcript_id: str
+    limits: Limits | None = None
+
+    @property
+    def source(self) -> str:
+        return self.path
+
+    def estimated_words(self) -> int:
+        try:
+            return Path(self.path).stat().st_size // 6
+        except OSError:
+            return 0
+
+
+def read_item(item: FileItem) -> list[BatchItem]:
+    """The transcript of a FileItem (with its reserved id and sha256), or an error row."""
+    return list(_read_one(Path(item.path), item.fmt, None, None, item.limits,
+                          item.transcript_id))
+
+
+def _read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
+              limits: Limits | None, reserved_id: str | None,
+              used_ids: set[str] | None = None) -> Iterator[BatchItem]:
+    source = _source(path)
+    sha = ""
+    try:
+        transcripts, sha = _read(path, fmt, stdin, input_format, limits)
+        for transcript in transcripts:  # a streamed table can fail part-way
+            if reserved_id is not None:
+                transcript.id = reserved_id
+            elif used_ids is not None:
+                transcript.id = _unique(transcript.id, used_ids)
+            transcript.metadata["sha256"] = sha
+            yield transcript
+    except TranscriptAnalyzerError as exc:
+        yield {**error_row(exc, source), "sha256": sha}
+    except Exception as exc:  # a reader bug must not lose the rest of the run
+        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
+
+
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
-               skip: set[str] | None = None, limits: Limits | None = None
-               ) -> Iterator[BatchItem]:
+               skip: set[str] | None = None, limits: Limits | None = None,
+               defer_reading: bool = False) -> Iterator[BatchItem | FileItem]:
     """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
 
-    Sources in `skip` (already scored, when resuming) are not read again.
+    Sources in `skip` (already scored, when resuming) are not read again. Single-transcript
+    files get their id reserved here, in input order, whether or not they can be read, so ids
+    do not depend on who reads; with `defer_reading` they are passed on as `FileItem`s.
     """
     used_ids: set[str] = set()
     for path, fmt in plan.items:
         source = _source(path)
         if skip and source in skip:
             continue
-        sha = ""
-        try:
-            transcripts, sha = _read(path, fmt, stdin, input_format, limits)
-            for transcript in transcripts:  # a streamed table can fail part-way
-                transcript.id = _unique(transcript.id, used_ids)
-                transcript.metadata["sha256"] = sha
-                yield transcript
-        except TranscriptAnalyzerError as exc:
-            yield {**error_row(exc, source), "sha256": sha}
-        except Exception as exc:  # a reader bug must not lose the rest of the run
-            yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
+        chosen = input_format or fmt
+        reserved = None
+        if str(path) != STDIN and chosen in SINGLE_TRANSCRIPT:
+            reserved = _unique(path.stem, used_ids)
+            if defer_reading:
+                yield FileItem(source, chosen, reserved, limits)
+                continue
+        yield from _read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
 
 
 def _unique(wanted: str, used: set[str]) -> str:
@@ -168,15 +221,17 @@ def _unique(wanted: str, used: set[str]) -> str:
     return candidate
 
 
-def batched(items: Iterable[BatchItem], max_words: int = BATCH_WORDS,
-            max_items: int = BATCH_ITEMS) -> Iterator[list[BatchItem]]:
+def batched(items: Iterable[BatchItem | FileItem], max_words: int = BATCH_WORDS,
+            max_items: int = BATCH_ITEMS) -> Iterator[list[BatchItem | FileItem]]:
     """Group items so each batch is worth sending to a worker, but none is huge."""
-    batch: list[BatchItem] = []
+    batch: list[BatchItem | FileItem] = []
     words = 0
     for item in items:
         batch.append(item)
         if isinstance(item, Transcript):
-            words += sum(len(t.text.split()) for t in item.turns)
+            words += sum(t.text.count(" ") + 1 for t in item.turns)
+        elif isinstance(item, FileItem):
+            words += item.estimated_words()
         if words >= max_words or len(batch) >= max_items:
             yield batch
             batch, words = [], 0
@@ -258,7 +313,9 @@ def iter_outcomes(
     config = config or ScoringConfig()
     # Parallel engines get smaller batches so the workers finish together.
     words = BATCH_WORDS if jobs <= 1 and engine == "local" else BATCH_WORDS // 4
-    batches = batched(iter_items(plan, input_format, stdin, skip, limits), max_words=words)
+    # Local workers read the files themselves; a cluster's workers may not see them.
+    items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local")
+    batches = batched(items, max_words=words)
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)
     else:
