@@ -481,11 +481,13 @@ def _is_title(word: str) -> bool:
     return word[:1].isupper() and (len(word) == 1 or not word.isupper())
 
 
-# Token classes the name patterns refer to as {"_": {"ta_pii_<class>": true}}. For speed they are
-# computed once per token in Python and stored as a combination of letters in the token's TAG
-# (free in a blank pipeline); the loader compiles each attribute into a TAG-in-set test.
-_FLAGS = {"ta_pii_title": "T", "ta_pii_abbreviated_title": "A", "ta_pii_cue": "Q", "ta_pii_first": "F", "ta_pii_nameish": "N",
-          "ta_pii_cued": "C", "ta_pii_surname_next": "S", "ta_pii_surname_only": "O"}
+# Token classes the name patterns refer to as {"_": {"ta_pii_<class>": true}}. They depend only on
+# the word, so each is a spaCy lexeme flag (bits FLAG19.. are free for users): computed once per
+# distinct word by the vocab, and tested in C by the Matcher instead of a Python predicate.
+_FLAGS = {"ta_pii_title": "T", "ta_pii_abbreviated_title": "A", "ta_pii_cue": "Q",
+          "ta_pii_first": "F", "ta_pii_nameish": "N", "ta_pii_cued": "C",
+          "ta_pii_surname_next": "S", "ta_pii_surname_only": "O"}
+_FIRST_FLAG_BIT = 19
 
 
 def _token_flags(word: str, lex: _Lexicon) -> str:
@@ -529,32 +531,8 @@ def _token_flags(word: str, lex: _Lexicon) -> str:
     return "".join(flags)
 
 
-_FLAG_CACHE: dict[int, int] = {}
-
-
-def _set_flags(doc, lex: _Lexicon) -> None:
-    """Store each token's name classes in its TAG, working on hashes to avoid Token objects."""
-    from spacy.attrs import ORTH, TAG
-
-    strings = doc.vocab.strings
-    orths = doc.to_array([ORTH])
-    tags = orths.copy()
-    for i, orth in enumerate(orths.tolist()):
-        tag = _FLAG_CACHE.get(orth)
-        if tag is None:
-            if len(_FLAG_CACHE) > 200_000:
-                _FLAG_CACHE.clear()
-            tag = _FLAG_CACHE[orth] = strings.add(_token_flags(strings[orth], lex))
-        tags[i] = tag
-    doc.from_array([TAG], tags.reshape(-1, 1))
-
-
-def _compile_pattern(pattern: list[dict]) -> list[dict]:
-    """Replace {"_": {"ta_pii_x": true}} by a test on the TAG letters (see _FLAGS)."""
-    from itertools import combinations
-
-    letters = "".join(_FLAGS.values())
-    combos = ["".join(c) for n in range(1, len(letters) + 1) for c in combinations(letters, n)]
+def _compile_pattern(pattern: list[dict], flag_ids: dict[str, int]) -> list[dict]:
+    """Replace {"_": {"ta_pii_x": true}} by a test on the lexeme flag for that class."""
     compiled = []
     for token in pattern:
         token = dict(token)
@@ -563,25 +541,43 @@ def _compile_pattern(pattern: list[dict]) -> list[dict]:
             ((name, wanted),) = extension.items()
             if wanted is not True:
                 raise ValueError(f"name pattern attribute {name} must be true")
-            letter = _FLAGS[name]
-            token["TAG"] = {"IN": [c for c in combos if letter in c]}
+            token[flag_ids[name]] = True
         compiled.append(token)
     return compiled
+
+
+def _add_flags(vocab: Any, lex: _Lexicon) -> dict[str, int]:
+    """Register one lexeme flag per name class; returns the flag id of each class."""
+    flags_of = lru_cache(maxsize=256)(lambda word: _token_flags(word, lex))
+    flag_ids = {}
+    for bit, (name, letter) in enumerate(_FLAGS.items(), start=_FIRST_FLAG_BIT):
+        vocab.add_flag(lambda word, letter=letter: letter in flags_of(word), flag_id=bit)
+        flag_ids[name] = bit
+    return flag_ids
 
 
 @lru_cache(maxsize=1)
 def _name_matcher() -> tuple[Any, Any]:
     """A blank English tokenizer and the name Matcher, built once per process."""
     import spacy
+    from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
+    from spacy.schemas import validate_token_pattern
 
     from .resources import load_json
 
     nlp = spacy.blank("en")
-    matcher = Matcher(nlp.vocab)
+    flag_ids = _add_flags(nlp.vocab, _lexicon())
+    # The data file's patterns are validated as written; the compiled ones use flag ids, which
+    # spaCy's pattern schema does not know.
+    matcher = Matcher(nlp.vocab, validate=False)
     for label, patterns in load_json("names", "name_patterns.json").items():
         if not label.startswith("_"):
-            matcher.add(label, [_compile_pattern(p) for p in patterns], greedy="LONGEST")
+            errors = {i: e for i, p in enumerate(patterns) if (e := validate_token_pattern(p))}
+            if errors:
+                raise MatchPatternError(label, errors)
+            matcher.add(label, [_compile_pattern(p, flag_ids) for p in patterns],
+                        greedy="LONGEST")
     return nlp, matcher
 
 
@@ -598,14 +594,13 @@ def _speaker_keys(speaker_names: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _names(text: str, speaker_names: Iterable[str]) -> list[PiiHit]:
+def _names(text: str, lower: str, speaker_names: Iterable[str]) -> list[PiiHit]:
     lex = _lexicon()
-    lower_register = text.lower() == text
-    if not _needs_matcher(text, lex, lower_register):
+    lower_register = lower == text
+    if not _needs_matcher(text, lower, lex, lower_register):
         return []
     nlp, matcher = _name_matcher()
     doc = nlp.make_doc(text)
-    _set_flags(doc, lex)
     speakers = _speaker_keys(speaker_names)
     all_caps = text.upper() == text and any(ch.isalpha() for ch in text)
     excluded = [m.span() for m in lex.phrases.finditer(text)]
@@ -621,31 +616,58 @@ def _names(text: str, speaker_names: Iterable[str]) -> list[PiiHit]:
 _CALLED = frozenset({"called", "named", "calls", "nicknamed", "name", "names"})
 
 
-def _needs_matcher(text: str, lex: _Lexicon, lower_register: bool) -> bool:
-    """Cheap gate: tokenise and match only when some word could start or be a name."""
-    lower = text.lower()
+_POSSESSIVE = re.compile(r"['’]s$", re.MULTILINE)
+
+
+def _word_keys(words: list[str]) -> list[str]:
+    """`_key` of each word without a final "'s", computed for all words in a few C-level passes."""
+    if not words:
+        return []
+    joined = _POSSESSIVE.sub("", "\n".join(words))  # words never contain a newline
+    return joined.lower().translate(_KEY_DELETE).split("\n")
+
+
+def _needs_matcher(text: str, lower: str, lex: _Lexicon, lower_register: bool) -> bool:
+    """Cheap gate: tokenise and match only when some word could start or be a name.
+
+    Two tests must both pass: some word could make a name match (checked first, on word keys,
+    since it fails for most turns) and some rough word is in the gate list (or "me and" occurs).
+    """
+    words = _WORD.findall(text)
+    keys = _word_keys(words)
+    found = set(keys)
+    gate, frequent = lex.gate, lex.frequent
+    if found.isdisjoint(gate) and found.isdisjoint(frequent) and "me" not in found:
+        return False  # every word that can trigger below is in `gate`, `frequent` or is "me"
+    for i in [i for i, k in enumerate(keys) if k in gate or k in frequent or k == "me"]:
+        if _could_start_name(words, keys, i, lex, lower_register):
+            break
+    else:
+        return False
     rough = set(_ROUGH_WORD.findall(lower.translate(_KEY_DELETE)))
     rough.update(_ROUGH_WORD.findall(lower.translate(_KEY_SPACE)))
-    if rough.isdisjoint(lex.gate) and "me and" not in lower:
-        return False
-    words = _WORD.findall(text)
-    for i, word in enumerate(words):
-        k = _key(word[:-2] if word[-2:] in ("'s", "’s") else word)
-        if _is_cap(word):
-            if k in lex.first:
-                if k not in lex.common or k in lex.frequent:
-                    return True
-                if i + 1 < len(words) and _key(words[i + 1]) in lex.speech_verbs:
-                    return True
-            elif k in lex.surnames and k not in lex.surname_words:
+    return not rough.isdisjoint(gate) or "me and" in lower
+
+
+def _could_start_name(words: list[str], keys: list[str], i: int, lex: _Lexicon,
+                      lower_register: bool) -> bool:
+    """Whether word `i` (key `keys[i]`) is a likely name or a cue followed by a name-like word."""
+    word, k = words[i], keys[i]
+    if _is_cap(word):
+        if k in lex.first:
+            if k not in lex.common or k in lex.frequent:
                 return True
-        if lower_register and k in lex.frequent:
+            if i + 1 < len(words) and _key(words[i + 1]) in lex.speech_verbs:
+                return True
+        elif k in lex.surnames and k not in lex.surname_words:
             return True
-        if k in lex.titles or k in lex.cues or k in _CALLED or k == "me":
-            for following in words[i + 1:i + 3]:
-                f = _key(following)
-                if _is_cap(following) or f in lex.first or f in lex.surnames:
-                    return True
+    if lower_register and k in lex.frequent:
+        return True
+    if k in lex.titles or k in lex.cues or k in _CALLED or k == "me":
+        for following in words[i + 1:i + 3]:
+            f = _key(following)
+            if _is_cap(following) or f in lex.first or f in lex.surnames:
+                return True
     return False
 
 
@@ -733,7 +755,7 @@ def find_pii(text: str, speaker_names: Iterable[str] = ()) -> list[PiiHit]:
     hits += _phones(text, lower, has_digit)
     hits += _dobs(text, lower, has_digit)
     hits += _addresses(text, lower, has_digit)
-    hits += _names(text, speaker_names)
+    hits += _names(text, lower, speaker_names)
     return _resolve(text, hits)
 
 
