@@ -531,29 +531,46 @@ def _token_flags(word: str, lex: _Lexicon) -> str:
     return "".join(flags)
 
 
-def _compile_pattern(pattern: list[dict], flag_ids: dict[str, int]) -> list[dict]:
-    """Replace {"_": {"ta_pii_x": true}} by a test on the lexeme flag for that class."""
-    compiled = []
-    for token in pattern:
-        token = dict(token)
-        extension = token.pop("_", None)
-        if extension:
-            ((name, wanted),) = extension.items()
-            if wanted is not True:
-                raise ValueError(f"name pattern attribute {name} must be true")
-            token[flag_ids[name]] = True
-        compiled.append(token)
-    return compiled
+class _FlagPatterns:
+    """Compiles name patterns into tests on spaCy lexeme flags, registering the flags it needs.
 
+    Each {"_": {"ta_pii_x": true}} becomes the flag for that name class, and each
+    {"LOWER": {"IN": [...]}} a flag for "lower case is one of these": both depend only on the
+    word, so the vocab computes them once per distinct word and the Matcher tests them in C
+    (a set predicate would build a Python Token object per token instead).
+    """
 
-def _add_flags(vocab: Any, lex: _Lexicon) -> dict[str, int]:
-    """Register one lexeme flag per name class; returns the flag id of each class."""
-    flags_of = lru_cache(maxsize=256)(lambda word: _token_flags(word, lex))
-    flag_ids = {}
-    for bit, (name, letter) in enumerate(_FLAGS.items(), start=_FIRST_FLAG_BIT):
-        vocab.add_flag(lambda word, letter=letter: letter in flags_of(word), flag_id=bit)
-        flag_ids[name] = bit
-    return flag_ids
+    def __init__(self, vocab: Any, lex: _Lexicon) -> None:
+        self.vocab = vocab
+        self.ids: dict[object, int] = {}
+        flags_of = lru_cache(maxsize=256)(lambda word: _token_flags(word, lex))
+        for name, letter in _FLAGS.items():
+            self._add(name, lambda word, letter=letter: letter in flags_of(word))
+
+    def _add(self, key: object, getter: Any) -> int:
+        if key not in self.ids:
+            self.ids[key] = _FIRST_FLAG_BIT + len(self.ids)
+            self.vocab.add_flag(getter, flag_id=self.ids[key])
+        return self.ids[key]
+
+    def compile(self, pattern: list[dict]) -> list[dict]:
+        """The pattern with flag tests in place of extension attributes and LOWER-IN lists."""
+        compiled = []
+        for token in pattern:
+            token = dict(token)
+            extension = token.pop("_", None)
+            if extension:
+                ((name, wanted),) = extension.items()
+                if wanted is not True:
+                    raise ValueError(f"name pattern attribute {name} must be true")
+                token[self.ids[name]] = True
+            lower = token.get("LOWER")
+            if isinstance(lower, dict) and list(lower) == ["IN"]:
+                words = frozenset(lower["IN"])
+                del token["LOWER"]
+                token[self._add(("LOWER", words), lambda w, words=words: w.lower() in words)] = True
+            compiled.append(token)
+        return compiled
 
 
 @lru_cache(maxsize=1)
@@ -567,7 +584,7 @@ def _name_matcher() -> tuple[Any, Any]:
     from .resources import load_json
 
     nlp = spacy.blank("en")
-    flag_ids = _add_flags(nlp.vocab, _lexicon())
+    flags = _FlagPatterns(nlp.vocab, _lexicon())
     # The data file's patterns are validated as written; the compiled ones use flag ids, which
     # spaCy's pattern schema does not know.
     matcher = Matcher(nlp.vocab, validate=False)
@@ -576,8 +593,7 @@ def _name_matcher() -> tuple[Any, Any]:
             errors = {i: e for i, p in enumerate(patterns) if (e := validate_token_pattern(p))}
             if errors:
                 raise MatchPatternError(label, errors)
-            matcher.add(label, [_compile_pattern(p, flag_ids) for p in patterns],
-                        greedy="LONGEST")
+            matcher.add(label, [flags.compile(p) for p in patterns], greedy="LONGEST")
     return nlp, matcher
 
 
