@@ -245,6 +245,7 @@ _PARTIAL_DATES = [
 ]
 _BIRTH_CUE = re.compile(r"\b(?:born|birth|birthdate|birthday|b'?day|bday|dob|d\.\s?o\.\s?b\.?)"
                         r"(?!\w)", re.IGNORECASE)
+_CUE_PARTS = ("born", "birth", "bday", "b'day", "dob", "d.")
 _CUE_WINDOW = 45
 _SPOKEN_YEAR_RE = re.compile(_SPOKEN_YEAR, re.IGNORECASE)
 
@@ -273,8 +274,10 @@ def _valid_numeric(match: re.Match) -> bool:
 
 
 def _dobs(text: str, lower: str, has_digit: bool) -> list[PiiHit]:
-    maybe_cue = "bor" in lower or "birth" in lower or "day" in lower or "d" in lower and (
-        "dob" in lower or "d.o" in lower or "d. o" in lower)
+    maybe_cue = ("bor" in lower or "birth" in lower or "day" in lower or "d" in lower and (
+        "dob" in lower or "d.o" in lower or "d. o" in lower)) and (
+        # in ASCII text a cue is one of these in the lower-cased text ("day" alone is not)
+        not text.isascii() or any(part in lower for part in _CUE_PARTS))
     cue_ends = [m.end() for m in _BIRTH_CUE.finditer(text)] if maybe_cue else []
 
     def cued(start: int) -> bool:  # a cue ends at most _CUE_WINDOW characters before `start`
@@ -337,17 +340,22 @@ _ZIP = re.compile(r"\b(?:[A-Z][a-z]+(?: [A-Z][a-z]+)?,? )?(?:" + _STATES + r") \
 _ADDRESS_GAP = re.compile(r"^,?\s*(?:[A-Z][A-Za-z'-]+\.?,?\s*){0,3}$")
 
 
-_LOWER_WORD = re.compile(r"[a-z]+")
-_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
+# A street type after white space in the lower-cased text: _STREET cannot match an ASCII text
+# without one, and this case-sensitive search is much quicker than _STREET itself.
+_STREET_TYPE = re.compile(r"\s(?:" + _STRONG_TYPES + "|" + _WEAK_TYPES + r")\b")
+# A whole [a-z]+ word of the lower-cased text that is a strong street type / a number word.
+_STRONG_WORD = re.compile(r"(?<![a-z])(?:" + _STRONG_TYPES + r")(?![a-z])")
+_NUMBER_WORD = re.compile(r"(?<![a-z])(?:" + _NUMBER_WORDS + r")(?![a-z])")
 
 
 def _addresses(text: str, lower: str, has_digit: bool) -> list[PiiHit]:
     hits = []
+    streets: Iterable[re.Match] = ()
     if has_digit:
-        streets = _STREET.finditer(text)
+        if not text.isascii() or _STREET_TYPE.search(lower):
+            streets = _STREET.finditer(text)
     else:  # only a house number in words can start an address ("twelve oak tree lane")
-        words = set(_LOWER_WORD.findall(lower))
-        spoken = words & _NUMBER_WORD_SET and words & _STRONG_SET
+        spoken = _STRONG_WORD.search(lower) and _NUMBER_WORD.search(lower)
         streets = _STREET.finditer(text) if spoken else ()
     for m in streets:
         street_type = m.group("type").lower()
