@@ -571,7 +571,8 @@ class _FlagPatterns:
     def __init__(self, vocab: Any, lex: _Lexicon) -> None:
         self.vocab = vocab
         self.ids: dict[object, int] = {}
-        flags_of = lru_cache(maxsize=256)(lambda word: _token_flags(word, lex))
+        # big enough for the ~800 words blank("en") starts with: add_flag walks them once per flag
+        flags_of = lru_cache(maxsize=4096)(lambda word: _token_flags(word, lex))
         for name, letter in _FLAGS.items():
             self._add(name, lambda word, letter=letter: letter in flags_of(word))
 
