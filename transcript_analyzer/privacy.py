@@ -245,6 +245,7 @@ _PARTIAL_DATES = [
 ]
 _BIRTH_CUE = re.compile(r"\b(?:born|birth|birthdate|birthday|b'?day|bday|dob|d\.\s?o\.\s?b\.?)"
                         r"(?!\w)", re.IGNORECASE)
+_CUE_PARTS = ("born", "birth", "bday", "b'day", "dob", "d.")
 _CUE_WINDOW = 45
 _SPOKEN_YEAR_RE = re.compile(_SPOKEN_YEAR, re.IGNORECASE)
 
@@ -273,8 +274,10 @@ def _valid_numeric(match: re.Match) -> bool:
 
 
 def _dobs(text: str, lower: str, has_digit: bool) -> list[PiiHit]:
-    maybe_cue = "bor" in lower or "birth" in lower or "day" in lower or "d" in lower and (
-        "dob" in lower or "d.o" in lower or "d. o" in lower)
+    maybe_cue = ("bor" in lower or "birth" in lower or "day" in lower or "d" in lower and (
+        "dob" in lower or "d.o" in lower or "d. o" in lower)) and (
+        # in ASCII text a cue is one of these in the lower-cased text ("day" alone is not)
+        not text.isascii() or any(part in lower for part in _CUE_PARTS))
     cue_ends = [m.end() for m in _BIRTH_CUE.finditer(text)] if maybe_cue else []
 
     def cued(start: int) -> bool:  # a cue ends at most _CUE_WINDOW characters before `start`
@@ -337,17 +340,22 @@ _ZIP = re.compile(r"\b(?:[A-Z][a-z]+(?: [A-Z][a-z]+)?,? )?(?:" + _STATES + r") \
 _ADDRESS_GAP = re.compile(r"^,?\s*(?:[A-Z][A-Za-z'-]+\.?,?\s*){0,3}$")
 
 
-_LOWER_WORD = re.compile(r"[a-z]+")
-_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
+# A street type after white space in the lower-cased text: _STREET cannot match an ASCII text
+# without one, and this case-sensitive search is much quicker than _STREET itself.
+_STREET_TYPE = re.compile(r"\s(?:" + _STRONG_TYPES + "|" + _WEAK_TYPES + r")\b")
+# A whole [a-z]+ word of the lower-cased text that is a strong street type / a number word.
+_STRONG_WORD = re.compile(r"(?<![a-z])(?:" + _STRONG_TYPES + r")(?![a-z])")
+_NUMBER_WORD = re.compile(r"(?<![a-z])(?:" + _NUMBER_WORDS + r")(?![a-z])")
 
 
 def _addresses(text: str, lower: str, has_digit: bool) -> list[PiiHit]:
     hits = []
+    streets: Iterable[re.Match] = ()
     if has_digit:
-        streets = _STREET.finditer(text)
+        if not text.isascii() or _STREET_TYPE.search(lower):
+            streets = _STREET.finditer(text)
     else:  # only a house number in words can start an address ("twelve oak tree lane")
-        words = set(_LOWER_WORD.findall(lower))
-        spoken = words & _NUMBER_WORD_SET and words & _STRONG_SET
+        spoken = _STRONG_WORD.search(lower) and _NUMBER_WORD.search(lower)
         streets = _STREET.finditer(text) if spoken else ()
     for m in streets:
         street_type = m.group("type").lower()
@@ -406,12 +414,31 @@ def _key(word: str) -> str:
     return word.lower().translate(_KEY_DELETE)
 
 
+_NON_NEWLINE_SPACE = re.compile(r"[^\S\n]")  # \s is str.isspace(), what str.strip() removes
+_COMMENT_LINE = re.compile(r"^#.*", re.MULTILINE)
+_EMPTY_KEY_LINE = re.compile(r"^['’.-]+$", re.MULTILINE)
+
+
 def _read_list(name: str) -> frozenset[str]:
+    """The `_key`s of a word list's lines (blank lines and "#" comments skipped).
+
+    Keys are made for the whole file at once (one lower-casing, four deletions) rather than per
+    line: the surname list has ~94,000 lines and is read at every start-up.
+    """
     from .resources import data_path
 
     with data_path("names", name).open(encoding="utf-8") as handle:
-        return frozenset(_key(line.strip()) for line in handle
-                         if line.strip() and not line.startswith("#"))
+        text = handle.read()
+    if _NON_NEWLINE_SPACE.search(text):  # some line needs stripping
+        text = "\n".join([word for line in text.split("\n") if (word := line.strip())
+                          and not line.startswith("#")])
+    else:  # every line is a word, empty or a comment
+        text = _COMMENT_LINE.sub("", text)
+    keys = frozenset(text.lower().replace("'", "").replace("’", "").replace(".", "")
+                     .replace("-", "").split("\n"))
+    if "" in keys and not _EMPTY_KEY_LINE.search(text):
+        keys = keys - {""}  # from blank lines, not from a line such as "-"
+    return keys
 
 
 @dataclass(frozen=True)
@@ -467,8 +494,9 @@ def _lexicon() -> _Lexicon:
         place_before=frozenset(_key(w) for w in cues["place_before"]),
         determiners=frozenset(cues["determiners"]),
         stop=stop,
-        gate=(first | (surnames - surname_words) | titles | cue_words
-              | {"called", "named", "calls", "nicknamed", "name", "names"}),
+        # one copy of the ~94,000 surnames rather than one per set operation
+        gate=surnames.difference(surname_words).union(
+            first, titles, cue_words, {"called", "named", "calls", "nicknamed", "name", "names"}),
     )
 
 
@@ -481,11 +509,13 @@ def _is_title(word: str) -> bool:
     return word[:1].isupper() and (len(word) == 1 or not word.isupper())
 
 
-# Token classes the name patterns refer to as {"_": {"ta_pii_<class>": true}}. For speed they are
-# computed once per token in Python and stored as a combination of letters in the token's TAG
-# (free in a blank pipeline); the loader compiles each attribute into a TAG-in-set test.
-_FLAGS = {"ta_pii_title": "T", "ta_pii_abbreviated_title": "A", "ta_pii_cue": "Q", "ta_pii_first": "F", "ta_pii_nameish": "N",
-          "ta_pii_cued": "C", "ta_pii_surname_next": "S", "ta_pii_surname_only": "O"}
+# Token classes the name patterns refer to as {"_": {"ta_pii_<class>": true}}. They depend only on
+# the word, so each is a spaCy lexeme flag (bits FLAG19.. are free for users): computed once per
+# distinct word by the vocab, and tested in C by the Matcher instead of a Python predicate.
+_FLAGS = {"ta_pii_title": "T", "ta_pii_abbreviated_title": "A", "ta_pii_cue": "Q",
+          "ta_pii_first": "F", "ta_pii_nameish": "N", "ta_pii_cued": "C",
+          "ta_pii_surname_next": "S", "ta_pii_surname_only": "O"}
+_FIRST_FLAG_BIT = 19
 
 
 def _token_flags(word: str, lex: _Lexicon) -> str:
@@ -529,59 +559,70 @@ def _token_flags(word: str, lex: _Lexicon) -> str:
     return "".join(flags)
 
 
-_FLAG_CACHE: dict[int, int] = {}
+class _FlagPatterns:
+    """Compiles name patterns into tests on spaCy lexeme flags, registering the flags it needs.
 
+    Each {"_": {"ta_pii_x": true}} becomes the flag for that name class, and each
+    {"LOWER": {"IN": [...]}} a flag for "lower case is one of these": both depend only on the
+    word, so the vocab computes them once per distinct word and the Matcher tests them in C
+    (a set predicate would build a Python Token object per token instead).
+    """
 
-def _set_flags(doc, lex: _Lexicon) -> None:
-    """Store each token's name classes in its TAG, working on hashes to avoid Token objects."""
-    from spacy.attrs import ORTH, TAG
+    def __init__(self, vocab: Any, lex: _Lexicon) -> None:
+        self.vocab = vocab
+        self.ids: dict[object, int] = {}
+        # big enough for the ~800 words blank("en") starts with: add_flag walks them once per flag
+        flags_of = lru_cache(maxsize=4096)(lambda word: _token_flags(word, lex))
+        for name, letter in _FLAGS.items():
+            self._add(name, lambda word, letter=letter: letter in flags_of(word))
 
-    strings = doc.vocab.strings
-    orths = doc.to_array([ORTH])
-    tags = orths.copy()
-    for i, orth in enumerate(orths.tolist()):
-        tag = _FLAG_CACHE.get(orth)
-        if tag is None:
-            if len(_FLAG_CACHE) > 200_000:
-                _FLAG_CACHE.clear()
-            tag = _FLAG_CACHE[orth] = strings.add(_token_flags(strings[orth], lex))
-        tags[i] = tag
-    doc.from_array([TAG], tags.reshape(-1, 1))
+    def _add(self, key: object, getter: Any) -> int:
+        if key not in self.ids:
+            self.ids[key] = _FIRST_FLAG_BIT + len(self.ids)
+            self.vocab.add_flag(getter, flag_id=self.ids[key])
+        return self.ids[key]
 
-
-def _compile_pattern(pattern: list[dict]) -> list[dict]:
-    """Replace {"_": {"ta_pii_x": true}} by a test on the TAG letters (see _FLAGS)."""
-    from itertools import combinations
-
-    letters = "".join(_FLAGS.values())
-    combos = ["".join(c) for n in range(1, len(letters) + 1) for c in combinations(letters, n)]
-    compiled = []
-    for token in pattern:
-        token = dict(token)
-        extension = token.pop("_", None)
-        if extension:
-            ((name, wanted),) = extension.items()
-            if wanted is not True:
-                raise ValueError(f"name pattern attribute {name} must be true")
-            letter = _FLAGS[name]
-            token["TAG"] = {"IN": [c for c in combos if letter in c]}
-        compiled.append(token)
-    return compiled
+    def compile(self, pattern: list[dict]) -> list[dict]:
+        """The pattern with flag tests in place of extension attributes and LOWER-IN lists."""
+        compiled = []
+        for token in pattern:
+            token = dict(token)
+            extension = token.pop("_", None)
+            if extension:
+                ((name, wanted),) = extension.items()
+                if wanted is not True:
+                    raise ValueError(f"name pattern attribute {name} must be true")
+                token[self.ids[name]] = True
+            lower = token.get("LOWER")
+            if isinstance(lower, dict) and list(lower) == ["IN"]:
+                words = frozenset(lower["IN"])
+                del token["LOWER"]
+                token[self._add(("LOWER", words), lambda w, words=words: w.lower() in words)] = True
+            compiled.append(token)
+        return compiled
 
 
 @lru_cache(maxsize=1)
 def _name_matcher() -> tuple[Any, Any]:
     """A blank English tokenizer and the name Matcher, built once per process."""
     import spacy
+    from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
+    from spacy.schemas import validate_token_pattern
 
     from .resources import load_json
 
     nlp = spacy.blank("en")
-    matcher = Matcher(nlp.vocab)
+    flags = _FlagPatterns(nlp.vocab, _lexicon())
+    # The data file's patterns are validated as written; the compiled ones use flag ids, which
+    # spaCy's pattern schema does not know.
+    matcher = Matcher(nlp.vocab, validate=False)
     for label, patterns in load_json("names", "name_patterns.json").items():
         if not label.startswith("_"):
-            matcher.add(label, [_compile_pattern(p) for p in patterns], greedy="LONGEST")
+            errors = {i: e for i, p in enumerate(patterns) if (e := validate_token_pattern(p))}
+            if errors:
+                raise MatchPatternError(label, errors)
+            matcher.add(label, [flags.compile(p) for p in patterns], greedy="LONGEST")
     return nlp, matcher
 
 
@@ -598,14 +639,13 @@ def _speaker_keys(speaker_names: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _names(text: str, speaker_names: Iterable[str]) -> list[PiiHit]:
+def _names(text: str, lower: str, speaker_names: Iterable[str]) -> list[PiiHit]:
     lex = _lexicon()
-    lower_register = text.lower() == text
-    if not _needs_matcher(text, lex, lower_register):
+    lower_register = lower == text
+    if not _needs_matcher(text, lower, lex, lower_register):
         return []
     nlp, matcher = _name_matcher()
     doc = nlp.make_doc(text)
-    _set_flags(doc, lex)
     speakers = _speaker_keys(speaker_names)
     all_caps = text.upper() == text and any(ch.isalpha() for ch in text)
     excluded = [m.span() for m in lex.phrases.finditer(text)]
@@ -621,31 +661,58 @@ def _names(text: str, speaker_names: Iterable[str]) -> list[PiiHit]:
 _CALLED = frozenset({"called", "named", "calls", "nicknamed", "name", "names"})
 
 
-def _needs_matcher(text: str, lex: _Lexicon, lower_register: bool) -> bool:
-    """Cheap gate: tokenise and match only when some word could start or be a name."""
-    lower = text.lower()
+_POSSESSIVE = re.compile(r"['’]s$", re.MULTILINE)
+
+
+def _word_keys(words: list[str]) -> list[str]:
+    """`_key` of each word without a final "'s", computed for all words in a few C-level passes."""
+    if not words:
+        return []
+    joined = _POSSESSIVE.sub("", "\n".join(words))  # words never contain a newline
+    return joined.lower().translate(_KEY_DELETE).split("\n")
+
+
+def _needs_matcher(text: str, lower: str, lex: _Lexicon, lower_register: bool) -> bool:
+    """Cheap gate: tokenise and match only when some word could start or be a name.
+
+    Two tests must both pass: some word could make a name match (checked first, on word keys,
+    since it fails for most turns) and some rough word is in the gate list (or "me and" occurs).
+    """
+    words = _WORD.findall(text)
+    keys = _word_keys(words)
+    found = set(keys)
+    gate, frequent = lex.gate, lex.frequent
+    if found.isdisjoint(gate) and found.isdisjoint(frequent) and "me" not in found:
+        return False  # every word that can trigger below is in `gate`, `frequent` or is "me"
+    for i in [i for i, k in enumerate(keys) if k in gate or k in frequent or k == "me"]:
+        if _could_start_name(words, keys, i, lex, lower_register):
+            break
+    else:
+        return False
     rough = set(_ROUGH_WORD.findall(lower.translate(_KEY_DELETE)))
     rough.update(_ROUGH_WORD.findall(lower.translate(_KEY_SPACE)))
-    if rough.isdisjoint(lex.gate) and "me and" not in lower:
-        return False
-    words = _WORD.findall(text)
-    for i, word in enumerate(words):
-        k = _key(word[:-2] if word[-2:] in ("'s", "’s") else word)
-        if _is_cap(word):
-            if k in lex.first:
-                if k not in lex.common or k in lex.frequent:
-                    return True
-                if i + 1 < len(words) and _key(words[i + 1]) in lex.speech_verbs:
-                    return True
-            elif k in lex.surnames and k not in lex.surname_words:
+    return not rough.isdisjoint(gate) or "me and" in lower
+
+
+def _could_start_name(words: list[str], keys: list[str], i: int, lex: _Lexicon,
+                      lower_register: bool) -> bool:
+    """Whether word `i` (key `keys[i]`) is a likely name or a cue followed by a name-like word."""
+    word, k = words[i], keys[i]
+    if _is_cap(word):
+        if k in lex.first:
+            if k not in lex.common or k in lex.frequent:
                 return True
-        if lower_register and k in lex.frequent:
+            if i + 1 < len(words) and _key(words[i + 1]) in lex.speech_verbs:
+                return True
+        elif k in lex.surnames and k not in lex.surname_words:
             return True
-        if k in lex.titles or k in lex.cues or k in _CALLED or k == "me":
-            for following in words[i + 1:i + 3]:
-                f = _key(following)
-                if _is_cap(following) or f in lex.first or f in lex.surnames:
-                    return True
+    if lower_register and k in lex.frequent:
+        return True
+    if k in lex.titles or k in lex.cues or k in _CALLED or k == "me":
+        for following in words[i + 1:i + 3]:
+            f = _key(following)
+            if _is_cap(following) or f in lex.first or f in lex.surnames:
+                return True
     return False
 
 
@@ -733,7 +800,7 @@ def find_pii(text: str, speaker_names: Iterable[str] = ()) -> list[PiiHit]:
     hits += _phones(text, lower, has_digit)
     hits += _dobs(text, lower, has_digit)
     hits += _addresses(text, lower, has_digit)
-    hits += _names(text, speaker_names)
+    hits += _names(text, lower, speaker_names)
     return _resolve(text, hits)
 
 
