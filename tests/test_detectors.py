@@ -256,3 +256,17 @@ def test_unknown_acronyms_and_rare_words_fall_back(nlp):
                                                              "rare_word")]
     assert jargon(nlp, "NOBODY LISTENS TO ME AT THE JOBCENTRE") == []  # shouting, not acronyms
     assert jargon(nlp, "It could be bipolar II, apparently.") != [("II", "rare_word")]
+
+
+def test_jargon_the_client_used_first_is_not_flagged_in_a_session(tmp_path):
+    """Through `score`: the session's earlier client turns reach the jargon detector, and only
+    turns before the supporter's count."""
+    from transcript_analyzer import score
+
+    (tmp_path / "a.txt").write_text("Sam: How are you?\nJo: My psychiatrist calls it "
+                                    "decompensation.\nSam: What does decompensation mean to you?\n")
+    (tmp_path / "b.txt").write_text("Sam: Is this decompensation?\nJo: It is decompensation.\n"
+                                    "Sam: Okay.\n")
+    rows = score([tmp_path]).utterances
+    supporter = rows[rows["role"] == "supporter"]
+    assert supporter["jargon_terms"].fillna("").tolist() == ["", "", "decompensation", ""]

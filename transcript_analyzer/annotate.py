@@ -68,8 +68,8 @@ def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier:
                 prev_client = turn.text
                 client_said.append(turn.text.lower())
             elif turn.role is Role.SUPPORTER:
-                doc._.ta_context = {"prev_client_text": prev_client,
-                                    "client_text_lower": " ".join(client_said)}
+                doc._.ta_context = {"prev_client_text": prev_client, "client_turns": client_said,
+                                    "n_client_turns": len(client_said)}
                 supporter_docs.append(doc)
         all_docs.append(docs)
     # Components annotate the Doc objects in place, so the docs in all_docs carry the results.

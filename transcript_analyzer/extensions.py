@@ -30,6 +30,21 @@ def context(doc: Doc) -> dict:
     return doc._.ta_context or {}
 
 
+def client_text_lower(ctx: dict) -> str:
+    """Everything the client said before this turn, lower case.
+
+    A session's turns share one list of the client's lower-cased turns ("client_turns") and
+    each knows how many came before it ("n_client_turns"); the text is joined only when a
+    detector asks, which is rare. Joining it for every supporter turn up front took time and
+    memory quadratic in the session's length. A plain "client_text_lower" string works too.
+    """
+    said = ctx.get("client_text_lower")
+    if said is None:
+        turns = ctx.get("client_turns") or []
+        said = ctx["client_text_lower"] = " ".join(turns[:ctx.get("n_client_turns", len(turns))])
+    return said
+
+
 def turn_text(doc: Doc) -> tuple[str, list[str]]:
     """The turn's text and its sentences, computed once per Doc and shared by the detectors.
 

@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from ..extensions import context, turn_text
+from ..extensions import client_text_lower, context, turn_text
 from ..resources import data_path
 from .reflections import load_feelings
 
@@ -136,7 +136,7 @@ class JargonDetector:
         self.skip_words = load_feelings() | _word_list("plain_words.txt")
 
     def _client_used(self, span_text: str, ctx: dict) -> bool:
-        said = ctx.get("client_text_lower") or ""
+        said = client_text_lower(ctx)
         return bool(said) and re.search(rf"\b{re.escape(span_text.lower())}\b", said) is not None
 
     def find(self, doc: Doc) -> list[JargonHit]:
