@@ -604,15 +604,19 @@ class _FlagPatterns:
 
 @lru_cache(maxsize=1)
 def _name_matcher() -> tuple[Any, Any]:
-    """A blank English tokenizer and the name Matcher, built once per process."""
-    import spacy
+    """The shared pipeline's tokenizer and the name Matcher, built once per process.
+
+    The tokenizer of `nlp.shared_pipeline` is reused because building a second English
+    tokenizer was a tenth of a cold start; the flags added to its vocab are read only here.
+    """
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
     from spacy.schemas import validate_token_pattern
 
+    from .nlp import shared_pipeline
     from .resources import load_json
 
-    nlp = spacy.blank("en")
+    nlp = shared_pipeline()
     flags = _FlagPatterns(nlp.vocab, _lexicon())
     # The data file's patterns are validated as written; the compiled ones use flag ids, which
     # spaCy's pattern schema does not know.
