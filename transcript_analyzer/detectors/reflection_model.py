@@ -4,7 +4,9 @@ A multinomial logistic regression (scikit-learn) over simple/complex/none, fitte
 development transcripts. Its features are the turn's words and word pairs, how its sentences
 start, the rule features of `ReflectionDetector.features` (stems such as "sounds like", "so
 you...", "part of you"; feeling words; complex markers) and the client's previous turn as context
-(shared words and word pairs, an echo of the client's words, the client's turn length).
+(shared words and word pairs, an echo of the client's words, the client's turn length), the
+client's last three turns (shared word stems) and the supporter's own previous turn (was it a
+question, how it started, how long it was).
 
 Training and inference call the same feature function, `reflection_features`. A fitted model is
 stored as plain JSON arrays (feature names, classes, coefficients, intercepts) beside a
@@ -24,8 +26,8 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ FORMAT = "transcript-analyzer/linear-turn-model"
 FORMAT_VERSION = 1
 HEADS = {"reflections": ("simple", "complex", "none")}
 MODEL_DIRS = {"reflections": "reflection"}
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 _FILLERS = frozenset(
     "um uh uhm mm mmm hmm mm-hmm uh-huh okay ok alright so and but well yeah yes yep right oh "
@@ -102,20 +104,81 @@ def _context_features(prev: str, words: Sequence[str], sentences: Sequence[str],
         f["echo_first"] = sum(w in said for w in first_words) / len(first_words)
 
 
+_STEM_STOP = frozenset(
+    "a an the and or but so to of in on at for with i you me my your it is are was were be been "
+    "that this just really very like um uh yeah oh ok okay well have has had do did not no yes "
+    "what how we they he she them his her its there then than about know going get got can would "
+    "could because 'cause kind sort thing things mean think right mm hmm mm-hmm uh-huh".split()
+)
+_SUFFIXES = ("ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "er", "est")
+_YOU_START = re.compile(r"^\W*(?:(?:um|uh|so|and|okay|yeah|well|mm-hmm)\W+)*you\b")
+_PS_SKIP = frozenset("um uh uhm so and okay ok well yeah mm-hmm mm hmm".split())
+
+
+def _stem(word: str) -> str:
+    """A crude suffix strip ("drinking", "drinks" -> "drink"): enough to match a client's words."""
+    word = word.replace("'", "")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[:-len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    """Content-word stems of a text; cached, as each client turn is context for several
+    supporter turns."""
+    return frozenset(_stem(w) for w in _WORD.findall(text.lower().replace("’", "'"))
+                     if w not in _STEM_STOP and len(w) > 2)
+
+
+def _history_features(ctx: dict, text: str, sentences: Sequence[str],
+                      f: dict[str, float]) -> None:
+    """The client's last three turns (`prev_client_texts`, else the previous one), the
+    supporter's own previous turn (`prev_supporter_text`, skipped when absent), and how the turn
+    uses question marks."""
+    own = _stems(text)
+    recent = ctx.get("prev_client_texts")
+    if recent is None:
+        recent = [ctx.get("prev_client_text") or ""]
+    recent = [t for t in list(recent)[-3:] if t]
+    theirs = frozenset().union(*(_stems(t) for t in recent))
+    shared = own & theirs
+    f["c3_shared"] = min(len(shared), 8) / 8
+    f["c3_ratio"] = len(shared) / max(1, len(own))
+    f["c3_len=" + _bucket(sum(len(t.split()) for t in recent))] = 1.0
+    previous = ctx.get("prev_supporter_text")
+    if previous is not None:
+        f["ps_overlap"] = len(own & _stems(previous)) / max(1, len(own))
+        previous = previous.lower().replace("’", "'").strip()
+        f["ps_q"] = float(previous.endswith("?"))
+        f["ps_len=" + _bucket(len(previous.split()))] = 1.0
+        first = next((w for w in _WORD.findall(previous) if w not in _PS_SKIP), None)
+        if first:
+            f["ps_w1=" + first] = 1.0
+    f["n_q"] = min(text.count("?"), 3) / 3
+    f["q_last"] = float(bool(sentences) and sentences[-1].strip().endswith("?"))
+    f["you_start"] = float(bool(_YOU_START.match(text.lower())))
+
+
 def reflection_features(doc: Doc, reflections) -> dict[str, float]:
     """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features).
 
-    The client's previous turn comes from `doc._.ta_context["prev_client_text"]`.
+    Context from `doc._.ta_context`: "prev_client_text" (the client's previous turn), and when
+    present "prev_client_texts" (the client's recent turns, oldest first) and
+    "prev_supporter_text" (the supporter's previous turn).
     """
     from ..extensions import turn_text
 
     text, sentences = turn_text(doc)
+    ctx = context(doc)
     f: dict[str, float] = {}
     words = _text_features(text, sentences, f)
     for name, value in reflections.features(doc).items():
         f["r_" + name] = float(value)
     f["ends_q"] = float(text.rstrip().endswith("?"))
-    _context_features(context(doc).get("prev_client_text") or "", words, sentences, f)
+    _context_features(ctx.get("prev_client_text") or "", words, sentences, f)
+    _history_features(ctx, text, sentences, f)
     return f
 
 
@@ -236,55 +299,125 @@ def load_shipped(head: str = "reflections") -> LinearTurnModel | None:
 # -- training --------------------------------------------------------------------------------
 @dataclass
 class TrainingConfig:
-    """Hyper-parameters, fixed before evaluation (not searched on the reported folds)."""
+    """Hyper-parameters. C is chosen from `C_grid` by grouped CV inside the training data
+    (`choose_C`); in `cross_val_predict` that choice is made again inside every outer training
+    fold, so the reported folds never pick a hyper-parameter. `C` is the value used when the
+    grid is empty."""
 
-    C: float = 0.1
+    C: float = 0.05
+    C_grid: tuple[float, ...] = (0.03, 0.05, 0.1)
+    inner_folds: int = 3
     class_weight: str | None = "balanced"
     min_count: int = 2
     max_iter: int = 5000
 
 
-def fit(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
-        config: TrainingConfig | None = None) -> LinearTurnModel:
-    """Fit one head on feature dicts; features seen in fewer than `min_count` turns are dropped."""
-    from collections import Counter
-
+def _matrix(features: Sequence[dict[str, float]]):
+    """All turns as one sparse matrix; each fit keeps only the columns its own training rows
+    use `min_count` times, so a feature seen only in held-out turns never enters a model."""
     from sklearn.feature_extraction import DictVectorizer
+
+    vectoriser = DictVectorizer(sort=True)
+    X = vectoriser.fit_transform(features).tocsr()
+    return X, list(vectoriser.feature_names_)
+
+
+def _fit_matrix(head: str, X, labels: np.ndarray, names: Sequence[str], C: float,
+                config: TrainingConfig) -> LinearTurnModel:
     from sklearn.linear_model import LogisticRegression
 
-    config = config or TrainingConfig()
-    counts = Counter(name for f in features for name in f)
-    keep = {name for name, n in counts.items() if n >= config.min_count}
-    rows = [{k: v for k, v in f.items() if k in keep} for f in features]
-    vectoriser = DictVectorizer(sort=True)
-    X = vectoriser.fit_transform(rows)
-    classifier = LogisticRegression(C=config.C, class_weight=config.class_weight,
+    counts = np.asarray((X != 0).sum(axis=0)).ravel()
+    keep = np.flatnonzero(counts >= config.min_count)
+    classifier = LogisticRegression(C=C, class_weight=config.class_weight,
                                     max_iter=config.max_iter)
-    classifier.fit(X, list(labels))
+    classifier.fit(X[:, keep], list(labels))
     classes = tuple(str(c) for c in classifier.classes_)
     coef, intercept = classifier.coef_, classifier.intercept_
     if len(classes) == 2:  # binary: expand to one row per class
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2])
-    vocabulary = {name: i for i, name in enumerate(vectoriser.feature_names_)}
+    vocabulary = {names[j]: i for i, j in enumerate(keep)}
     return LinearTurnModel(head, classes, vocabulary, np.asarray(coef), np.asarray(intercept),
-                           {"config": config.__dict__})
+                           {"config": {**config.__dict__, "C": C}})
+
+
+def _predict_matrix(model: LinearTurnModel, X, names: Sequence[str]) -> list[str]:
+    """Predictions for matrix rows, identical to `model.predict` on the rows' feature dicts."""
+    cols = [j for j, n in enumerate(names) if n in model.vocabulary]
+    W = np.zeros((X.shape[1], len(model.classes)))
+    W[cols] = model._by_feature[[model.vocabulary[names[j]] for j in cols]]
+    scores = X @ W + model.intercept
+    return [model.classes[i] for i in np.argmax(scores, axis=1)]
+
+
+def selection_score(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """What C is chosen for: F1 of reflection-any plus the mean F1 of simple and complex."""
+    def f1(pos) -> float:
+        tp = sum(pos(g) and pos(p) for g, p in zip(gold, predicted))
+        n = sum(map(pos, gold)) + sum(map(pos, predicted))
+        return 2 * tp / n if n else 0.0
+
+    return (f1(lambda x: x != "none")
+            + (f1(lambda x: x == "simple") + f1(lambda x: x == "complex")) / 2)
+
+
+def _choose_C(head: str, X, labels: np.ndarray, groups: np.ndarray, names: Sequence[str],
+              config: TrainingConfig) -> float:
+    """The C of `config.C_grid` with the best grouped inner-CV `selection_score`."""
+    from sklearn.model_selection import GroupKFold
+
+    if len(config.C_grid) < 2:
+        return config.C_grid[0] if config.C_grid else config.C
+    splits = list(GroupKFold(n_splits=config.inner_folds).split(X, labels, groups))
+    best = None
+    for C in config.C_grid:
+        predicted = np.empty(len(labels), dtype=object)
+        for train, test in splits:
+            model = _fit_matrix(head, X[train], labels[train], names, C, config)
+            predicted[test] = _predict_matrix(model, X[test], names)
+        score = selection_score(list(labels), list(predicted))
+        if best is None or score > best[0]:
+            best = (score, C)
+    return best[1]
+
+
+def choose_C(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
+             groups: Sequence[Any], config: TrainingConfig | None = None) -> float:
+    config = config or TrainingConfig()
+    X, names = _matrix(features)
+    return _choose_C(head, X, np.asarray(labels, dtype=object), np.asarray(groups), names,
+                     config)
+
+
+def fit(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
+        config: TrainingConfig | None = None) -> LinearTurnModel:
+    """Fit one head on feature dicts with `config.C`; features seen in fewer than `min_count`
+    turns are dropped."""
+    config = config or TrainingConfig()
+    X, names = _matrix(features)
+    return _fit_matrix(head, X, np.asarray(labels, dtype=object), names, config.C, config)
 
 
 def cross_val_predict(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
                       groups: Sequence[Any], folds: int = 5,
-                      config: TrainingConfig | None = None) -> list[str]:
-    """Out-of-fold predictions, folds grouped by `groups` (transcripts); each model is fitted
-    on its training folds only (vocabulary and feature counts included)."""
+                      config: TrainingConfig | None = None,
+                      chosen: list[float] | None = None) -> list[str]:
+    """Out-of-fold predictions, folds grouped by `groups` (transcripts). In each fold, C is
+    chosen by a grouped inner CV on the training transcripts, then the model (vocabulary and
+    feature counts included) is fitted on them only. `chosen` collects each fold's C."""
     from sklearn.model_selection import GroupKFold
 
-    labels = list(labels)
-    out: list[str | None] = [None] * len(labels)
-    splitter = GroupKFold(n_splits=folds)
-    for train, test in splitter.split(np.zeros(len(labels)), labels, list(groups)):
-        model = fit(head, [features[i] for i in train], [labels[i] for i in train], config)
-        for i in test:
-            out[i] = model.predict(features[i])
+    config = config or TrainingConfig()
+    X, names = _matrix(features)
+    y = np.asarray(labels, dtype=object)
+    g = np.asarray(groups)
+    out = np.empty(len(y), dtype=object)
+    for train, test in GroupKFold(n_splits=folds).split(X, y, g):
+        C = _choose_C(head, X[train], y[train], g[train], names, config)
+        if chosen is not None:
+            chosen.append(C)
+        model = _fit_matrix(head, X[train], y[train], names, C, config)
+        out[test] = _predict_matrix(model, X[test], names)
     return [str(x) for x in out]
 
 
@@ -326,10 +459,12 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
 
     config = config or TrainingConfig()
     features, labels, groups = annomi_training_set(annomi_csv)
-    predicted = cross_val_predict("reflections", features, labels, groups, folds, config)
+    fold_C: list[float] = []
+    predicted = cross_val_predict("reflections", features, labels, groups, folds, config, fold_C)
     scores = code_rows(labels, predicted, "reflections", HEADS["reflections"], dataset="annomi-dev",
                        protocol=f"grouped {folds}-fold CV", groups={"any": {"simple", "complex"}},
                        means={"mean(simple,complex)": ("simple", "complex")})
+    config = replace(config, C=choose_C("reflections", features, labels, groups, config))
     model = fit("reflections", features, labels, config)
     meta = {
         "name": "transcript-analyzer reflection model",
@@ -350,7 +485,10 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
         },
         "cross_validation": {
             "folds": folds, "grouped_by": "transcript_id",
-            "note": "each fold's vocabulary and model are fitted on its training transcripts only",
+            "note": "each fold's vocabulary and model are fitted on its training transcripts "
+                    "only; C is chosen from C_grid by a grouped inner CV on those transcripts "
+                    "(nested CV), and for the shipped model by the same inner CV on all of them",
+            "C_per_fold": fold_C,
             "scores": [{k: _json_number(v) for k, v in row.items()} for row in scores],
         },
         "libraries": library_versions(),
