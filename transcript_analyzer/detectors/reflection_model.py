@@ -4,9 +4,7 @@ A multinomial logistic regression (scikit-learn) over simple/complex/none, fitte
 development transcripts. Its features are the turn's words and word pairs, how its sentences
 start, the rule features of `ReflectionDetector.features` (stems such as "sounds like", "so
 you...", "part of you"; feeling words; complex markers) and the client's previous turn as context
-(shared words and word pairs, an echo of the client's words, the client's turn length), the
-client's last three turns (shared word stems) and the supporter's own previous turn (was it a
-question, how it started, how long it was).
+(shared words and word pairs, an echo of the client's words, the client's turn length).
 
 Training and inference call the same feature function, `reflection_features`. A fitted model is
 stored as plain JSON arrays (feature names, classes, coefficients, intercepts) beside a
@@ -27,7 +25,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +40,7 @@ FORMAT = "transcript-analyzer/linear-turn-model"
 FORMAT_VERSION = 1
 HEADS = {"reflections": ("simple", "complex", "none")}
 MODEL_DIRS = {"reflections": "reflection"}
-FEATURES_VERSION = 3
+FEATURES_VERSION = 2
 
 _FILLERS = frozenset(
     "um uh uhm mm mmm hmm mm-hmm uh-huh okay ok alright so and but well yeah yes yep right oh "
@@ -104,81 +102,22 @@ def _context_features(prev: str, words: Sequence[str], sentences: Sequence[str],
         f["echo_first"] = sum(w in said for w in first_words) / len(first_words)
 
 
-_STEM_STOP = frozenset(
-    "a an the and or but so to of in on at for with i you me my your it is are was were be been "
-    "that this just really very like um uh yeah oh ok okay well have has had do did not no yes "
-    "what how we they he she them his her its there then than about know going get got can would "
-    "could because 'cause kind sort thing things mean think right mm hmm mm-hmm uh-huh".split()
-)
-_SUFFIXES = ("ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "er", "est")
-_YOU_START = re.compile(r"^\W*(?:(?:um|uh|so|and|okay|yeah|well|mm-hmm)\W+)*you\b")
-_PS_SKIP = frozenset("um uh uhm so and okay ok well yeah mm-hmm mm hmm".split())
-
-
-def _stem(word: str) -> str:
-    """A crude suffix strip ("drinking", "drinks" -> "drink"): enough to match a client's words."""
-    word = word.replace("'", "")
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[:-len(suffix)]
-    return word
-
-
-@lru_cache(maxsize=64)
-def _stems(text: str) -> frozenset[str]:
-    """Content-word stems of a text; cached, as each client turn is context for several
-    supporter turns."""
-    return frozenset(_stem(w) for w in _WORD.findall(text.lower().replace("’", "'"))
-                     if w not in _STEM_STOP and len(w) > 2)
-
-
-def _history_features(ctx: dict, text: str, sentences: Sequence[str],
-                      f: dict[str, float]) -> None:
-    """The client's last three turns (`prev_client_texts`, else the previous one), the
-    supporter's own previous turn (`prev_supporter_text`, skipped when absent), and how the turn
-    uses question marks."""
-    own = _stems(text)
-    recent = ctx.get("prev_client_texts")
-    if recent is None:
-        recent = [ctx.get("prev_client_text") or ""]
-    recent = [t for t in list(recent)[-3:] if t]
-    theirs = frozenset().union(*(_stems(t) for t in recent))
-    shared = own & theirs
-    f["c3_shared"] = min(len(shared), 8) / 8
-    f["c3_ratio"] = len(shared) / max(1, len(own))
-    f["c3_len=" + _bucket(sum(len(t.split()) for t in recent))] = 1.0
-    previous = ctx.get("prev_supporter_text")
-    if previous is not None:
-        f["ps_overlap"] = len(own & _stems(previous)) / max(1, len(own))
-        previous = previous.lower().replace("’", "'").strip()
-        f["ps_q"] = float(previous.endswith("?"))
-        f["ps_len=" + _bucket(len(previous.split()))] = 1.0
-        first = next((w for w in _WORD.findall(previous) if w not in _PS_SKIP), None)
-        if first:
-            f["ps_w1=" + first] = 1.0
-    f["n_q"] = min(text.count("?"), 3) / 3
-    f["q_last"] = float(bool(sentences) and sentences[-1].strip().endswith("?"))
-    f["you_start"] = float(bool(_YOU_START.match(text.lower())))
-
-
 def reflection_features(doc: Doc, reflections) -> dict[str, float]:
     """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features).
 
-    Context from `doc._.ta_context`: "prev_client_text" (the client's previous turn), and when
-    present "prev_client_texts" (the client's recent turns, oldest first) and
-    "prev_supporter_text" (the supporter's previous turn).
+    The client's previous turn comes from `doc._.ta_context["prev_client_text"]`. Wider
+    context (the client's last three turns, the supporter's previous turn) was tried and gained
+    0.005 F1, within fold noise, for half as much time again per turn (docs/detectors.md).
     """
     from ..extensions import turn_text
 
     text, sentences = turn_text(doc)
-    ctx = context(doc)
     f: dict[str, float] = {}
     words = _text_features(text, sentences, f)
     for name, value in reflections.features(doc).items():
         f["r_" + name] = float(value)
     f["ends_q"] = float(text.rstrip().endswith("?"))
-    _context_features(ctx.get("prev_client_text") or "", words, sentences, f)
-    _history_features(ctx, text, sentences, f)
+    _context_features(context(doc).get("prev_client_text") or "", words, sentences, f)
     return f
 
 
