@@ -88,25 +88,18 @@ def load_annomi(path: str | Path) -> pd.DataFrame:
 
 def supporter_turns(utterances: pd.DataFrame) -> pd.DataFrame:
     """Therapist utterances with the context `annotate.py` gives the detectors: the client's
-    previous turn and everything the client has said so far (lower case), plus the client's
-    last three turns and the supporter's own previous turn (used by the reflection model)."""
+    previous turn and everything the client has said so far (lower case)."""
     out = []
     for _, session in utterances.groupby("transcript_id", sort=True):
         prev_client = ""
-        prev_supporter = ""
         client_said: list[str] = []
-        client_turns: list[str] = []
         for row in session.sort_values("utterance_id").itertuples(index=False):
             if row.interlocutor == "client":
                 prev_client = row.text
                 client_said.append(row.text.lower())
-                client_turns.append(row.text)
             elif row.interlocutor == "therapist":
                 out.append({**row._asdict(), "prev_client_text": prev_client,
-                            "client_text_lower": " ".join(client_said),
-                            "prev_client_texts": client_turns[-3:],
-                            "prev_supporter_text": prev_supporter})
-                prev_supporter = row.text
+                            "client_text_lower": " ".join(client_said)})
     return pd.DataFrame(out).reset_index(drop=True)
 
 
@@ -121,10 +114,8 @@ def make_docs(texts: Iterable[str], contexts: Iterable[dict], nlp, batch_size: i
 
 
 def turn_docs(turns: pd.DataFrame, nlp) -> list:
-    contexts = [{"prev_client_text": p, "client_text_lower": c, "prev_client_texts": list(r),
-                 "prev_supporter_text": s}
-                for p, c, r, s in zip(turns["prev_client_text"], turns["client_text_lower"],
-                                      turns["prev_client_texts"], turns["prev_supporter_text"])]
+    contexts = [{"prev_client_text": p, "client_text_lower": c}
+                for p, c in zip(turns["prev_client_text"], turns["client_text_lower"])]
     return make_docs(turns["text"], contexts, nlp)
 
 
