@@ -14,7 +14,7 @@ a few dictionary look-ups and one small matrix product, with no scikit-learn at 
 
 Rebuild the shipped model (grouped 5-fold CV first, then a fit on all turns):
 
-    python -m transcript_analyzer.detectors.reflection_model ../shared/data/annomi/AnnoMI-full.dev.csv
+    python scripts/build_reflection_model.py ../shared/data/annomi/AnnoMI-full.dev.csv
 """
 
 from __future__ import annotations
@@ -434,18 +434,3 @@ def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, fol
     }
     model.save(out_dir or shipped_dir(), meta)
     return model
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintainer's script, not library behaviour
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Rebuild the shipped reflection model.")
-    parser.add_argument("annomi_csv", help="AnnoMI-full.dev.csv")
-    parser.add_argument("--out", default=None, help="output folder (default: models/reflection)")
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args()
-    built = train_shipped(args.annomi_csv, args.out, args.folds)
-    for row in built.meta["cross_validation"]["scores"]:
-        print(f"{row['label']:>28}", *(f"{k} {row[k]:.3f}" for k in ("precision", "recall", "f1",
-                                                                      "kappa") if row[k] is not None))
-    print(f"saved to {args.out or shipped_dir()} ({built.meta['n_features']} features)")

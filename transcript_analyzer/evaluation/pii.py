@@ -112,11 +112,3 @@ def evaluate_pii(path: str | Path, split: str = "all", return_mistakes: bool = F
     if return_mistakes:
         result["mistakes"] = mistakes
     return result
-
-
-if __name__ == "__main__":  # python -m transcript_analyzer.evaluation.pii [path] [split]
-    import sys
-
-    target = sys.argv[1] if len(sys.argv) > 1 else "corpora/pii_eval.csv"
-    chosen = sys.argv[2] if len(sys.argv) > 2 else "all"
-    print(json.dumps(evaluate_pii(target, chosen), indent=2))
