@@ -1,8 +1,9 @@
 """Stage 2, language processing: the spaCy pipeline every turn goes through.
 
-`spacy.blank("en")` with a sentencizer and the lookup lemmatizer from spacy-lookups-data: trained
-spaCy pipelines cannot be installed here and nothing may download at run time. The `ta_*`
-detectors come after.
+`spacy.blank("en")` with a sentencizer: trained spaCy pipelines cannot be installed here and
+nothing may download at run time. The `ta_*` detectors come after. There is no lemmatizer: the
+only lemmas used are jargon terms', and those are matched as their inflected forms, compiled
+ahead of time from spacy-lookups-data (detectors/jargon_patterns.py).
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ DETECTORS = ("ta_questions", "ta_reflections", "ta_jargon", "ta_behaviours")
 
 
 def build_pipeline(with_detectors: bool = True) -> Language:
-    """A fresh pipeline: tokenizer, sentencizer, lookup lemmatizer, then the detectors."""
+    """A fresh pipeline: tokenizer, sentencizer, then the detectors."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
     if with_detectors:
         for name in DETECTORS:
             nlp.add_pipe(name)
@@ -33,7 +32,7 @@ def build_pipeline(with_detectors: bool = True) -> Language:
 
 @lru_cache(maxsize=2)
 def shared_pipeline(with_detectors: bool = True) -> Language:
-    """One pipeline per process: loading lookups and patterns is the slow part of start-up."""
+    """One pipeline per process: building the tokenizer and the patterns is most of start-up."""
     return build_pipeline(with_detectors)
 
 

@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from ..extensions import client_text_lower, context, turn_text
-from ..resources import data_path
+from ..resources import data_path, load_json
+from .jargon_patterns import compile_patterns, lemma_table
 from .reflections import load_feelings
+from .word_rarity import zipf
 
+PATTERNS_FILE = "jargon_patterns.json"  # the shipped lexicon, compiled (jargon_patterns.py)
 RARE_ZIPF = 2.5
 COMMON_ZIPF = 4.0
 MIN_RARE_LENGTH = 7
@@ -92,19 +97,42 @@ def load_lexicon(path: str | None = None) -> list[LexiconEntry]:
     return entries
 
 
-@lru_cache(maxsize=200_000)
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
-
-
 @lru_cache(maxsize=50_000)
 def _plain_compound(word: str) -> bool:
     """Two everyday words run together ("stairlift", "threadbare") are not jargon, however rare
     the compound is; technical words ("neutropenia") do not split that way."""
-    return any(_zipf(word[:i]) >= COMMON_ZIPF and _zipf(word[i:]) >= COMMON_ZIPF
+    return any(zipf(word[:i]) >= COMMON_ZIPF and zipf(word[i:]) >= COMMON_ZIPF
                for i in range(3, len(word) - 2))
+
+
+def _tokenizer(nlp: Language) -> Callable[[str], list[str]]:
+    return lambda text: [token.text for token in nlp.make_doc(text)]
+
+
+def _matcher(nlp: Language, attr: str, patterns: list[list[Any]]) -> PhraseMatcher:
+    """A PhraseMatcher from token-string patterns, keyed by lexicon entry index.
+
+    Patterns are given as tuples of string hashes, the form the PhraseMatcher stores and
+    unpickles from, so no pattern Doc (and none of its lexemes) is built at start-up.
+    """
+    matcher = PhraseMatcher(nlp.vocab, attr=attr)
+    by_key: dict[str, list[list[int]]] = {}
+    strings = nlp.vocab.strings
+    for index, tokens in patterns:
+        by_key.setdefault(str(index), []).append([strings.add(token) for token in tokens])
+    for key, hashed in by_key.items():
+        matcher.add(key, hashed)
+    return matcher
+
+
+def skip_words() -> frozenset[str]:
+    """Everyday feeling and health words, never jargon, in any inflection."""
+    return load_feelings() | _word_list("plain_words.txt")
+
+
+def shipped_patterns(nlp: Language) -> dict[str, Any]:
+    """The shipped lexicon compiled, as `scripts/build_jargon_patterns.py` stores it."""
+    return compile_patterns(load_lexicon(), _tokenizer(nlp), lemma_table(), skip_words())
 
 
 def _word_list(name: str) -> frozenset[str]:
@@ -115,25 +143,19 @@ def _word_list(name: str) -> frozenset[str]:
 class JargonDetector:
     def __init__(self, nlp: Language, lexicon_path: str | None = None, rarity: bool = True) -> None:
         self.entries = load_lexicon(lexicon_path)
-        self.by_key: dict[str, LexiconEntry] = {}
-        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.lemma_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
-        for i, entry in enumerate(self.entries):
-            key = str(i)
-            self.by_key[key] = entry
-            self.lower_matcher.add(key, [nlp.make_doc(form) for form in entry.forms])
-            if lemmatizer is not None:
-                lemma_doc = lemmatizer(nlp.make_doc(entry.term))
-                lemmas = " ".join(t.lemma_.lower() for t in lemma_doc)
-                # An inflected one-word term ("sectioned") would match its everyday lemma
-                # ("a section of the library"): such terms match on their listed forms only.
-                if len(lemma_doc) > 1 or lemmas == entry.term:
-                    self.lemma_matcher.add(key, [lemma_doc])
-        self.has_lemmas = lemmatizer is not None
         self.word_acronyms = _word_list("word_acronyms.txt")
         self.rarity = rarity
-        self.skip_words = load_feelings() | _word_list("plain_words.txt")
+        self.skip_words = skip_words()
+        if lexicon_path is None:
+            patterns = load_json(PATTERNS_FILE)
+        else:
+            patterns = compile_patterns(self.entries, _tokenizer(nlp), lemma_table(),
+                                        self.skip_words)
+        self.by_key: dict[str, LexiconEntry] = {str(i): e for i, e in enumerate(self.entries)}
+        self.lower_matcher = _matcher(nlp, "LOWER", patterns["lower"])
+        # Term lemmas, matched as the token texts the lookup table maps to them.
+        self.lemma_matcher = _matcher(nlp, "ORTH", patterns["orth"])
+        self.lemmas: dict[str, str] = patterns["lemmas"]
 
     def _client_used(self, span_text: str, ctx: dict) -> bool:
         said = client_text_lower(ctx)
@@ -145,9 +167,7 @@ class JargonDetector:
         all_lower = text == text.lower()
         hits: list[JargonHit] = []
         covered: set[int] = set()
-        matches = self.lower_matcher(doc)
-        if self.has_lemmas:
-            matches += self.lemma_matcher(doc)
+        matches = self.lower_matcher(doc) + self.lemma_matcher(doc)
         for match_id, start, end in sorted(set(matches), key=lambda m: (m[1], -(m[2] - m[1]))):
             if covered & set(range(start, end)):
                 continue
@@ -157,7 +177,7 @@ class JargonDetector:
             # A word-like abbreviation counts in capitals, or in an all-lower-case (ASR) turn
             # when it is not an everyday word there ("that's nice", "take care").
             if lower in self.word_acronyms and not span.text.isupper() and (
-                    not all_lower or _zipf(lower) >= COMMON_ZIPF):
+                    not all_lower or zipf(lower) >= COMMON_ZIPF):
                 continue
             if self._client_used(span.text, ctx) or self._client_used(entry.term, ctx):
                 continue
@@ -188,12 +208,13 @@ class JargonDetector:
             if len(word) < MIN_RARE_LENGTH or not word.isalpha():
                 continue
             lower = word.lower()
-            if lower in self.skip_words or _zipf(lower) >= RARE_ZIPF or _plain_compound(lower):
+            if lower in self.skip_words or zipf(lower) >= RARE_ZIPF or _plain_compound(lower):
                 continue
             if word[0].isupper() and not _SENTENCE_START.search(text, 0, start):
                 continue  # a capitalised word inside a sentence is a name
             span = doc.char_span(start, end, alignment_mode="expand")
-            lemma = span[0].lemma_.lower() if span is not None and len(span) else lower
+            first = span[0].text if span is not None and len(span) else lower
+            lemma = self.lemmas.get(first, first).lower()
             if lemma in self.skip_words or self._client_used(word, ctx):
                 continue
             found.append((start, JargonHit(word, lower, "rare_word", (), "rare_word")))
