@@ -12,6 +12,7 @@ and a sample of words against wordfreq.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import importlib.util
 import math
@@ -44,8 +45,51 @@ def wordlist_path() -> Path | None:
     return path if path.is_file() else None
 
 
+# Bucket i holds the words at Zipf 9 - i/100: the jargon thresholds (2.5 and up) lie in the first
+# COMMON_BUCKETS, about 54,000 words, which are hashed at load. The ~268,000 rarer words are
+# looked up by bisection in their sorted buckets until RARE_LOOKUPS_BEFORE_HASHING lookups show a
+# long run, where hashing them too (~0.1 s) pays.
+COMMON_BUCKETS = 651
+RARE_LOOKUPS_BEFORE_HASHING = 1000
+
+
+class Wordlist:
+    """wordfreq's English list: the bucket (-centibels) of a lower-case word, or None."""
+
+    def __init__(self, buckets: list[list[str]]) -> None:
+        self.common: dict[str, int] = {}
+        for index, bucket in enumerate(buckets[:COMMON_BUCKETS]):
+            self.common.update(dict.fromkeys(bucket, index))
+        self.rare_buckets = buckets[COMMON_BUCKETS:]
+        self.rare: dict[str, int] | None = None
+        self.rare_lookups = 0
+
+    def bucket(self, word: str) -> int | None:
+        found = self.common.get(word)
+        if found is not None:
+            return found
+        if self.rare is None:
+            self.rare_lookups += 1
+            if self.rare_lookups <= RARE_LOOKUPS_BEFORE_HASHING:
+                return self._bisect(word)
+            self.rare = {}
+            for index, bucket in enumerate(self.rare_buckets, COMMON_BUCKETS):
+                self.rare.update(dict.fromkeys(bucket, index))
+        return self.rare.get(word)
+
+    def _bisect(self, word: str) -> int | None:
+        # A word in several buckets counts at the last, as in wordfreq's get_frequency_dict.
+        for index in range(len(self.rare_buckets) - 1, -1, -1):
+            bucket = self.rare_buckets[index]
+            at = bisect.bisect_left(bucket, word)
+            if at < len(bucket) and bucket[at] == word:
+                return index + COMMON_BUCKETS
+        return None
+
+
 @cache
-def _zipf_table() -> dict[str, float] | None:
+def wordlist() -> Wordlist | None:
+    """The list, read once per process; None if wordfreq's data is not where it used to be."""
     path = wordlist_path()
     if path is None:
         return None
@@ -53,19 +97,21 @@ def _zipf_table() -> dict[str, float] | None:
         header, *buckets = msgpack.unpackb(handle.read(), raw=False)
     if header != {"format": "cB", "version": 1}:
         return None
-    table: dict[str, float] = {}
-    for index, bucket in enumerate(buckets):
-        table.update(dict.fromkeys(bucket, _zipf_of_frequency(10 ** (-index / 100))))
-    return table
+    return Wordlist(buckets)
+
+
+@cache
+def _zipf_of_bucket(index: int) -> float:
+    return _zipf_of_frequency(10 ** (-index / 100))
 
 
 @lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
     """wordfreq's `zipf_frequency(word, "en")`: 0 for unknown words, about 7 for "the"."""
-    table = _zipf_table()
-    if table is not None and word.isascii() and word.isalpha():
-        found = table.get(word.lower())
-        return UNKNOWN if found is None else found
+    words = wordlist()
+    if words is not None and word.isascii() and word.isalpha():
+        index = words.bucket(word.lower())
+        return UNKNOWN if index is None else _zipf_of_bucket(index)
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en")
