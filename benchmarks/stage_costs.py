@@ -77,7 +77,7 @@ def main() -> None:
                                                       for turn in t.turns])
                      if turn.role is Role.SUPPORTER]
         for d in supporter:
-            d._.ta_context = {"prev_client_text": "", "client_text_lower": ""}
+            d._.ta_context = {"prev_client_text": "", "client_turns": [], "n_client_turns": 0}
         for name, component in nlp.pipeline:
             stage = name if name in DETECTORS else f"spacy_{name}"
             timed(stage, lambda c=component: [c(d) for d in supporter])
