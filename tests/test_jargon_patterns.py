@@ -55,7 +55,8 @@ def test_shipped_patterns_are_current():
 
 def _inflected_words() -> list[str]:
     patterns = json.loads(data_path(PATTERNS_FILE).read_text(encoding="utf-8"))
-    return sorted({word for _, tokens in patterns["orth"] for word in tokens})
+    return sorted({word for _, *alternatives in patterns["orth"] for texts in alternatives
+                   for word in texts})
 
 
 WORDS = _inflected_words()

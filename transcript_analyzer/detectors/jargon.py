@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 
 from ..extensions import client_text_lower, context, turn_text
 from ..resources import data_path, load_json
-from .jargon_patterns import compile_patterns, lemma_table
+from .jargon_patterns import compile_patterns, expand, lemma_table
 from .reflections import load_feelings
 from .word_rarity import zipf
 
@@ -117,9 +117,9 @@ def _matcher(nlp: Language, attr: str, patterns: list[list[Any]]) -> PhraseMatch
     """
     matcher = PhraseMatcher(nlp.vocab, attr=attr)
     by_key: dict[str, list[list[int]]] = {}
-    strings = nlp.vocab.strings
+    hashes = {token: nlp.vocab.strings.add(token) for _, tokens in patterns for token in tokens}
     for index, tokens in patterns:
-        by_key.setdefault(str(index), []).append([strings.add(token) for token in tokens])
+        by_key.setdefault(str(index), []).append([hashes[token] for token in tokens])
     for key, hashed in by_key.items():
         matcher.add(key, hashed)
     return matcher
@@ -154,7 +154,7 @@ class JargonDetector:
         self.by_key: dict[str, LexiconEntry] = {str(i): e for i, e in enumerate(self.entries)}
         self.lower_matcher = _matcher(nlp, "LOWER", patterns["lower"])
         # Term lemmas, matched as the token texts the lookup table maps to them.
-        self.lemma_matcher = _matcher(nlp, "ORTH", patterns["orth"])
+        self.lemma_matcher = _matcher(nlp, "ORTH", expand(patterns["orth"]))
         self.lemmas: dict[str, str] = patterns["lemmas"]
 
     def _client_used(self, span_text: str, ctx: dict) -> bool:

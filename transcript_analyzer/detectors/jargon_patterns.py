@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -39,8 +40,9 @@ def compile_patterns(entries: Iterable[Any], tokenize: Callable[[str], list[str]
     """Token patterns for `entries` (LexiconEntry: term, forms), as plain JSON-able data.
 
     - "lower": [entry index, lower-case tokens] for each listed form, matched on LOWER;
-    - "orth": [entry index, tokens] for each text sequence whose lemmas are a term's lemmas,
-      matched on ORTH (the lookup is case-sensitive);
+    - "orth": [entry index, [texts for token 1], [texts for token 2], ...]: each text sequence
+      from these lists has the term's lemmas, and is matched on ORTH (the lookup is
+      case-sensitive); `expand` lists the sequences;
     - "lemmas": the table's entries for words whose form or lemma is an everyday word in
       `skip_words`, which is all the rare-word fallback asks of lemmas.
     """
@@ -67,15 +69,21 @@ def compile_patterns(entries: Iterable[Any], tokenize: Callable[[str], list[str]
         # the library"): such terms match on their listed forms only.
         if not words or (len(words) == 1 and lemmas[0].lower() != entry.term):
             continue
-        expansions = list(itertools.product(*(texts_with_lemma(lemma) for lemma in lemmas)))
-        if len(expansions) > MAX_EXPANSIONS:
-            raise ValueError(f"jargon term {entry.term!r} has {len(expansions)} inflected forms "
-                             f"(more than {MAX_EXPANSIONS})")
-        orth.extend([index, list(tokens)] for tokens in expansions)
+        alternatives = [texts_with_lemma(lemma) for lemma in lemmas]
+        if math.prod(map(len, alternatives)) > MAX_EXPANSIONS:
+            raise ValueError(f"jargon term {entry.term!r} has more than {MAX_EXPANSIONS} "
+                             "inflected forms")
+        orth.append([index, *alternatives])
     skip = {word.lower() for word in skip_words}
     lemmas_kept = {text: lemma for text, lemma in sorted(table.items())
                    if text.lower() in skip or lemma.lower() in skip}
     return {"format": FORMAT, "lower": lower, "orth": orth, "lemmas": lemmas_kept}
+
+
+def expand(orth: list[list[Any]]) -> list[list[Any]]:
+    """[entry index, tokens] for every text sequence of the compact "orth" patterns."""
+    return [[index, list(tokens)] for index, *alternatives in orth
+            for tokens in itertools.product(*alternatives)]
 
 
 def dumps(patterns: dict[str, Any]) -> str:
