@@ -357,3 +357,17 @@ def test_redaction_removes_the_planted_data():
             planted += 1
             removed += row["text"][start:end] not in redacted
     assert removed / planted >= 0.95
+
+
+def test_name_flags_are_set_on_every_lexeme_old_and_new():
+    """The name Matcher's lexeme flags, set in one pass, are what `Vocab.add_flag` would give."""
+    from transcript_analyzer.privacy import _FIRST_FLAG_BIT, _name_matcher
+
+    nlp, _ = _name_matcher()
+    nlp.make_doc("Zebediah Quuxworth met Dr. Ffrench-Oyelaran, me and jo, and DAN O'MALLEY")
+    getters = {flag_id: getter for flag_id, getter in nlp.vocab.lex_attr_getters.items()
+               if _FIRST_FLAG_BIT <= flag_id < 64}
+    assert len(getters) == 12
+    for lexeme in nlp.vocab:
+        for flag_id, getter in getters.items():
+            assert lexeme.check_flag(flag_id) == getter(lexeme.orth_), (lexeme.orth_, flag_id)

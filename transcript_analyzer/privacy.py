@@ -520,14 +520,16 @@ _FIRST_FLAG_BIT = 19
 
 def _token_flags(word: str, lex: _Lexicon) -> str:
     """The TAG string for one token: which name-pattern classes it belongs to."""
-    if word.endswith(".") and _key(word) in lex.abbreviated_titles:
+    k = _key(word)
+    cap = _is_cap(word)
+    if not cap and k not in lex.gate and k not in lex.surnames and k not in lex.abbreviated_titles:
+        return ""  # each class needs a capital or a listed word (`gate` has titles, cues, first names)
+    if word.endswith(".") and k in lex.abbreviated_titles:
         return "TA"  # "Mr.", "Dr." (one token)
     if not _NAME_TOKEN.fullmatch(word):
         return ""
-    k = _key(word)
     if k in lex.fillers:
         return ""
-    cap = _is_cap(word)
     flags = []
     if k in lex.titles:
         flags.append("T")
@@ -560,7 +562,7 @@ def _token_flags(word: str, lex: _Lexicon) -> str:
 
 
 class _FlagPatterns:
-    """Compiles name patterns into tests on spaCy lexeme flags, registering the flags it needs.
+    """Compiles name patterns into tests on spaCy lexeme flags, then sets those flags.
 
     Each {"_": {"ta_pii_x": true}} becomes the flag for that name class, and each
     {"LOWER": {"IN": [...]}} a flag for "lower case is one of these": both depend only on the
@@ -568,18 +570,15 @@ class _FlagPatterns:
     (a set predicate would build a Python Token object per token instead).
     """
 
-    def __init__(self, vocab: Any, lex: _Lexicon) -> None:
-        self.vocab = vocab
+    def __init__(self, lex: _Lexicon) -> None:
+        self.lex = lex
         self.ids: dict[object, int] = {}
-        # big enough for the ~800 words blank("en") starts with: add_flag walks them once per flag
-        flags_of = lru_cache(maxsize=4096)(lambda word: _token_flags(word, lex))
-        for name, letter in _FLAGS.items():
-            self._add(name, lambda word, letter=letter: letter in flags_of(word))
+        for name in _FLAGS:
+            self._id(name)
 
-    def _add(self, key: object, getter: Any) -> int:
+    def _id(self, key: object) -> int:
         if key not in self.ids:
             self.ids[key] = _FIRST_FLAG_BIT + len(self.ids)
-            self.vocab.add_flag(getter, flag_id=self.ids[key])
         return self.ids[key]
 
     def compile(self, pattern: list[dict]) -> list[dict]:
@@ -595,11 +594,39 @@ class _FlagPatterns:
                 token[self.ids[name]] = True
             lower = token.get("LOWER")
             if isinstance(lower, dict) and list(lower) == ["IN"]:
-                words = frozenset(lower["IN"])
                 del token["LOWER"]
-                token[self._add(("LOWER", words), lambda w, words=words: w.lower() in words)] = True
+                token[self._id(("LOWER", frozenset(lower["IN"])))] = True
             compiled.append(token)
         return compiled
+
+    def register(self, vocab: Any) -> None:
+        """Give every lexeme of `vocab`, existing and future, the flags `compile` has used.
+
+        This is what `Vocab.add_flag` does, but with one walk over the existing lexemes for all
+        flags rather than one per flag, and with the name classes of each word computed once.
+        """
+        lex = self.lex
+        letters = [(1 << self.ids[name], letter) for name, letter in _FLAGS.items()]
+        lowers = [(1 << flag_id, key[1]) for key, flag_id in self.ids.items()
+                  if isinstance(key, tuple)]
+        ours = sum(1 << flag_id for flag_id in self.ids.values())
+
+        # big enough for the ~3,400 words the shared pipeline starts with
+        @lru_cache(maxsize=4096)
+        def mask_of(word: str) -> int:
+            classes = _token_flags(word, lex)
+            mask = sum(bit for bit, letter in letters if letter in classes)
+            lower = word.lower()
+            return mask + sum(bit for bit, words in lowers if lower in words)
+
+        for flag_id in self.ids.values():  # for lexemes made from now on
+            vocab.lex_attr_getters[flag_id] = (
+                lambda word, bit=1 << flag_id: bool(mask_of(word) & bit))
+        for lexeme in vocab:
+            old = lexeme.flags
+            new = (old & ~ours) | mask_of(lexeme.orth_)
+            if new != old:
+                lexeme.flags = new
 
 
 @lru_cache(maxsize=1)
@@ -617,7 +644,7 @@ def _name_matcher() -> tuple[Any, Any]:
     from .resources import load_json
 
     nlp = shared_pipeline()
-    flags = _FlagPatterns(nlp.vocab, _lexicon())
+    flags = _FlagPatterns(_lexicon())
     # The data file's patterns are validated as written; the compiled ones use flag ids, which
     # spaCy's pattern schema does not know.
     matcher = Matcher(nlp.vocab, validate=False)
@@ -627,6 +654,7 @@ def _name_matcher() -> tuple[Any, Any]:
             if errors:
                 raise MatchPatternError(label, errors)
             matcher.add(label, [flags.compile(p) for p in patterns], greedy="LONGEST")
+    flags.register(nlp.vocab)
     return nlp, matcher
 
 
