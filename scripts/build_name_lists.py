@@ -13,7 +13,8 @@ Outputs (lower case, apostrophes, dots and hyphens removed, sorted): ``first_nam
 ``surnames.txt``, ``common_word_names.txt`` (first names that are also everyday English words;
 they need a context cue), ``frequent_first_names.txt`` (names common enough to count without a
 cue in all-lower-case text or, if also words, when capitalised mid-sentence) and
-``surname_words.txt`` (surnames that are also words).
+``surname_words.txt`` (surnames that are also words); then ``name_keys.txt``, the keys of all
+the lists in the one file the check reads (as ``scripts/build_name_keys.py`` does).
 
     python scripts/build_name_lists.py --census /tmp/names-0.3.0/names \
         --faker /tmp/faker/providers/person
@@ -24,10 +25,12 @@ from __future__ import annotations
 import argparse
 import ast
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "transcript_analyzer" / "data" / "names"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "transcript_analyzer" / "data" / "names"
 LOCALES = ("en", "en_GB", "en_IE", "en_IN", "en_KE", "en_NG", "en_NZ", "en_PK", "en_US", "pl_PL")
 FIRST_FIELDS = {"first_names", "first_names_male", "first_names_female", "first_names_nonbinary"}
 LAST_FIELDS = {"last_names", "last_names_male", "last_names_female", "unisex_last_names",
@@ -192,6 +195,10 @@ def main() -> None:
         "common_word_names.txt, plus anything with wordfreq Zipf >= 4.3, e.g. 'yeah'); they count "
         "only after a first name or a title.\n" + "\n".join(surname_words) + "\n",
         encoding="utf-8")
+    sys.path.insert(0, str(ROOT))
+    from transcript_analyzer.privacy import _NAME_KEYS, _name_keys_text
+
+    (OUT / _NAME_KEYS).write_text(_name_keys_text(), encoding="utf-8", newline="\n")
     print(f"surname words {len(surname_words)}; frequent {len(frequent)}; first names {len(first_keys)}, surnames {len(last_keys)}, common-word names {len(common)}")
 
 

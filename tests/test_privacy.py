@@ -371,3 +371,23 @@ def test_name_flags_are_set_on_every_lexeme_old_and_new():
     for lexeme in nlp.vocab:
         for flag_id, getter in getters.items():
             assert lexeme.check_flag(flag_id) == getter(lexeme.orth_), (lexeme.orth_, flag_id)
+
+
+def test_shipped_name_keys_are_up_to_date_and_read_back_exactly():
+    """data/names/name_keys.txt is what scripts/build_name_keys.py builds from the lists today."""
+    from transcript_analyzer.privacy import (
+        _NAME_KEYS,
+        _name_key_sets,
+        _name_keys_text,
+        _read_list,
+    )
+    from transcript_analyzer.resources import data_path
+
+    shipped = data_path("names", _NAME_KEYS).read_text(encoding="utf-8")
+    assert shipped == _name_keys_text(), "stale: run python scripts/build_name_keys.py"
+    sets = _name_key_sets()
+    surnames = _read_list("surnames.txt")
+    assert sets["proper_surnames"] | sets["surname_words"] == surnames
+    assert sets["surname_words"] == _read_list("surname_words.txt") & surnames
+    for name in ("first_names", "common_word_names", "frequent_first_names", "not_names"):
+        assert sets[name] == _read_list(f"{name}.txt")
