@@ -637,22 +637,25 @@ class _FlagPatterns:
         flags rather than one per flag, and with the name classes of each word computed once.
         """
         lex = self.lex
-        letters = [(1 << self.ids[name], letter) for name, letter in _FLAGS.items()]
+        bit_of = {letter: 1 << self.ids[name] for name, letter in _FLAGS.items()}
         lowers = [(1 << flag_id, key[1]) for key, flag_id in self.ids.items()
                   if isinstance(key, tuple)]
+        any_lower: frozenset[str] = frozenset().union(*(words for _, words in lowers))
         ours = sum(1 << flag_id for flag_id in self.ids.values())
 
-        # big enough for the ~3,400 words the shared pipeline starts with
-        @lru_cache(maxsize=4096)
-        def mask_of(word: str) -> int:
+        def mask_of(word: str) -> int:  # most words have no flag: two quick tests
             classes = _token_flags(word, lex)
-            mask = sum(bit for bit, letter in letters if letter in classes)
+            mask = sum(bit_of[letter] for letter in classes) if classes else 0
             lower = word.lower()
-            return mask + sum(bit for bit, words in lowers if lower in words)
+            if lower in any_lower:
+                mask += sum(bit for bit, words in lowers if lower in words)
+            return mask
 
+        # The getters of one new lexeme all ask for its mask: compute it once.
+        cached_mask_of = lru_cache(maxsize=4096)(mask_of)
         for flag_id in self.ids.values():  # for lexemes made from now on
             vocab.lex_attr_getters[flag_id] = (
-                lambda word, bit=1 << flag_id: bool(mask_of(word) & bit))
+                lambda word, bit=1 << flag_id: bool(cached_mask_of(word) & bit))
         for lexeme in vocab:
             old = lexeme.flags
             new = (old & ~ours) | mask_of(lexeme.orth_)
