@@ -391,3 +391,14 @@ def test_shipped_name_keys_are_up_to_date_and_read_back_exactly():
     assert sets["surname_words"] == _read_list("surname_words.txt") & surnames
     for name in ("first_names", "common_word_names", "frequent_first_names", "not_names"):
         assert sets[name] == _read_list(f"{name}.txt")
+
+
+def test_name_keys_read_the_same_with_windows_line_ends(tmp_path, monkeypatch):
+    from transcript_analyzer import resources
+    from transcript_analyzer.privacy import _NAME_KEYS, _name_key_sets
+
+    expected = _name_key_sets()
+    crlf = tmp_path / _NAME_KEYS
+    crlf.write_bytes(resources.data_path("names", _NAME_KEYS).read_bytes().replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(resources, "data_path", lambda *parts: crlf)
+    assert _name_key_sets() == expected
