@@ -5,7 +5,9 @@ sample_transcripts/). Measures, with CPU time (`time.process_time`, the machine 
 
 1. ``first_call_ms``: the first `find_pii` call in a fresh interpreter (loading the name lists,
    spaCy and the matcher), best of ``--cold`` runs, minus the cost of the same call when warm;
-   ``first_call_after_spacy_ms``: the same with spaCy imported beforehand, as in `score`;
+   ``first_call_after_spacy_ms``: the same with spaCy imported beforehand;
+   ``first_call_after_pipeline_ms``: the same with the shared pipeline already built, as in
+   `score`: what the check itself costs to set up (name lists, lexeme flags, Matcher);
 2. ``per_turn_us``: `find_pii` over every turn with each session's speakers, best of
    ``--repeat`` passes after a warm-up pass.
 
@@ -96,6 +98,9 @@ import sys, time
 sys.path.insert(0, {root!r})
 if {spacy_first}:
     import spacy  # as during `score`, where the NLP pipeline has imported it already
+if {pipeline_first}:
+    from transcript_analyzer.nlp import shared_pipeline
+    shared_pipeline()
 from transcript_analyzer.privacy import find_pii
 t = time.process_time(); find_pii({text!r}, ["Supporter", "Client"]); first = time.process_time() - t
 t = time.process_time(); find_pii({text!r}, ["Supporter", "Client"]); warm = time.process_time() - t
@@ -103,9 +108,9 @@ print(first - warm)
 """
 
 
-def _first_call(spacy_first: bool, runs: int) -> float:
+def _first_call(spacy_first: bool, runs: int, pipeline_first: bool = False) -> float:
     """Best first-call cost in ms over `runs` fresh interpreters."""
-    code = _COLD.format(root=str(ROOT), spacy_first=spacy_first,
+    code = _COLD.format(root=str(ROOT), spacy_first=spacy_first, pipeline_first=pipeline_first,
                         text="my sister Karen rang on 07700 900123")
     times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                   check=True).stdout.strip()) for _ in range(runs)]
@@ -124,6 +129,7 @@ def main() -> None:
         return
     cold = _first_call(False, args.cold)
     cold_after_spacy = _first_call(True, args.cold)
+    cold_after_pipeline = _first_call(True, args.cold, pipeline_first=True)
     from transcript_analyzer.privacy import find_pii
 
     items = _turns(_timing_paths(args))
@@ -136,7 +142,8 @@ def main() -> None:
             find_pii(text, speakers)
         best = min(best, time.process_time() - start)
     print(json.dumps({"turns": len(items), "per_turn_us": round(best / len(items) * 1e6, 2),
-                      "first_call_ms": cold, "first_call_after_spacy_ms": cold_after_spacy}))
+                      "first_call_ms": cold, "first_call_after_spacy_ms": cold_after_spacy,
+                      "first_call_after_pipeline_ms": cold_after_pipeline}))
 
 
 if __name__ == "__main__":
