@@ -34,16 +34,9 @@ def step(name, func):
     steps[name] = round(time.process_time() - start, 3)
     return out
 step("import spacy", lambda: __import__("spacy"))
-import spacy
-def blank():
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
-nlp = step("spacy.blank('en') + sentencizer", blank)
 step("import transcript_analyzer", lambda: __import__("transcript_analyzer.scoring"))
-from transcript_analyzer.nlp import DETECTORS
-for name in DETECTORS:
-    step(name, lambda: nlp.add_pipe(name))
+from transcript_analyzer.nlp import shared_pipeline
+nlp = step("pipeline: blank('en'), sentencizer, detectors", shared_pipeline)
 from transcript_analyzer.classifier import load_classifier
 from transcript_analyzer.readers import load_transcripts
 from transcript_analyzer.privacy import find_pii
