@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 
 from ..extensions import context
 from ..resources import data_path, load_json
-from .questions import turn_text
+from .questions import AnyOf, turn_text
 
 _WORD = re.compile(r"[a-z']+")
 _STOP = frozenset(
@@ -49,6 +49,9 @@ class ReflectionDetector:
         # Patterns are lower case and run on lower-cased text: no re.I, which doubles their cost.
         self.stems = re.compile(r"^\s*(?:" + "|".join(spec["stems"]) + ")")
         self.complex = re.compile(r"\b(?:" + "|".join(spec["complex_markers"]) + ")")
+        # the same test, each marker behind a literal guard: one search of the whole
+        # alternation was the costliest step of the rule features
+        self.complex_any = AnyOf([r"\b(?:" + p + ")" for p in spec["complex_markers"]])
         self.not_reflection = re.compile(r"^\s*(?:" + "|".join(spec["not_reflection_starts"])
                                          + ")")
         self.fillers = re.compile(spec["fillers"])
@@ -71,29 +74,39 @@ class ReflectionDetector:
 
     def features(self, doc: Doc) -> dict[str, float]:
         """Rule features, shared by the rule decision and the trained model."""
-        prev = context(doc).get("prev_client_text") or ""
         text, sentences = turn_text(doc)
-        lower = text.lower().replace("’", "'")
+        prev = context(doc).get("prev_client_text") or ""
+        return self.text_features(text, sentences, text.lower().replace("’", "'"), prev)
+
+    def text_features(self, text: str, sentences: list[str], lower: str,
+                      prev: str) -> dict[str, float]:
+        """`features` of a turn already read: the model's features need the same text, so it
+        is read and lower-cased once per turn. Word counts run over sets and in C
+        (`map`), not in a Python loop per word."""
         starts = self._starts(sentences, lower)
         words = _WORD.findall(lower)
-        own = {w for w in words if w not in _STOP and len(w) > 2}
+        distinct = set(words)
+        own = {w for w in distinct if w not in _STOP and len(w) > 2}
         theirs = content_words(prev)
-        feelings = {w for w in words if w in self.feelings}
+        feelings = distinct & self.feelings
         n = max(1, len(words))
+        stem = self.stems.match
+        first = stem(starts[0]) is not None
+        last = first if len(starts) == 1 else stem(starts[-1]) is not None
         return {
-            "stem": float(any(self.stems.match(s) for s in starts)),
-            "stem_first": float(bool(self.stems.match(starts[0]))),
-            "stem_last": float(bool(self.stems.match(starts[-1]))),
+            "stem": float(first or last or any(stem(s) for s in starts[1:-1])),
+            "stem_first": float(first),
+            "stem_last": float(last),
             "not_reflection": float(bool(self.not_reflection.match(starts[-1]))),
             "advice": float(self.advice.search(lower) is not None),
-            "complex_marker": float(bool(self.complex.search(lower))),
+            "complex_marker": float(self.complex_any(lower)),
             "feeling": float(bool(feelings)),
             "new_feeling": float(bool(feelings - theirs)),
             "overlap": len(own & theirs) / max(1, len(own)),
             "new_words": len(own - theirs) / max(1, len(own)),
             "has_prev": float(bool(prev)),
-            "you_share": sum(1 for w in words if w in _YOU) / n,
-            "self_share": sum(1 for w in words if w in _SELF) / n,
+            "you_share": sum(map(_YOU.__contains__, words)) / n,
+            "self_share": sum(map(_SELF.__contains__, words)) / n,
             "asks": float("?" in text),
         }
 
