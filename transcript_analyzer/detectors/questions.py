@@ -21,10 +21,7 @@ grouped 5-fold CV on AnnoMI) and did not beat them, so the rules decide (docs/de
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from re import _constants as _sre
-from re import _parser as _sre_parse
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -41,7 +38,6 @@ _QUOTES = "\"'“”‘’«»"
 _STRIP_START = " " + _QUOTES + "-"
 _STRIP_END = " " + _QUOTES + ",.-"
 _PIECES = re.compile(r"(?<=[?])\s+")
-_MAX_EXACT = 8
 
 
 @dataclass(frozen=True)
@@ -53,113 +49,6 @@ class QuestionCue:
 
 
 NONE = QuestionCue("none", "none")
-
-
-# -- literal guards ---------------------------------------------------------------------------
-# Python's re tries a pattern that starts with \b or ^ at every position of the text, so a long
-# unanchored alternation costs microseconds per clause even when nothing in it can match. Each
-# alternative needs one of a few literal strings (e.g. "walk me through"); `str.__contains__`
-# rules most alternatives out for a fraction of the cost, and the regex runs only when it could
-# match. `required_literals` reads them off the parsed pattern, so the guards follow the JSON.
-def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
-    """The guard that rules out more: longer strings (up to 8 characters), then fewer."""
-    usable = [s for s in (a, b) if s and "" not in s]
-    return max(usable, key=lambda s: (min(8, min(map(len, s))), -len(s)), default=None)
-
-
-def _sequence(items) -> tuple[set[str] | None, set[str] | None]:
-    """(every string the sequence can match, or None; strings one of which every match holds)."""
-    run, best, exact = {""}, None, True
-    for op, av in items:
-        strings, needed = _node(op, av)
-        if strings is not None:
-            joined = {a + b for a in run for b in strings}
-            if len(joined) <= _MAX_EXACT:
-                run = joined
-                continue
-            exact, best, run = False, _better(best, run), strings
-            continue
-        exact, best, run = False, _better(_better(best, run), needed), {""}
-    return (run, run) if exact else (None, _better(best, run))
-
-
-def _node(op, av) -> tuple[set[str] | None, set[str] | None]:
-    if op is _sre.LITERAL:
-        return {chr(av)}, {chr(av)}
-    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):  # zero width
-        return {""}, None
-    if op is _sre.SUBPATTERN:
-        if av[1] or av[2]:
-            raise ValueError("inline flags")
-        return _sequence(av[3])
-    if op is _sre.ATOMIC_GROUP:
-        return _sequence(av)
-    if op is _sre.BRANCH:
-        parts = [_sequence(branch) for branch in av[1]]
-        strings = None
-        if all(s is not None for s, _ in parts):
-            strings = set().union(*(s for s, _ in parts))
-            strings = strings if len(strings) <= _MAX_EXACT else None
-        needed = [s if s is not None else n for s, n in parts]
-        if any(not n or "" in n for n in needed):
-            return strings, None
-        return strings, set().union(*needed)
-    if op is _sre.IN:
-        if len(av) <= _MAX_EXACT and all(o is _sre.LITERAL for o, _ in av):
-            chars = {chr(c) for _, c in av}
-            return chars, chars
-        return None, None
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-        low, high, item = av
-        strings, needed = _sequence(item)
-        if low == 0:
-            return (strings | {""} if strings is not None and high == 1 else None), None
-        if low == high == 1:
-            return strings, needed
-        return None, strings if strings is not None else needed
-    if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
-        raise ValueError("back-reference")
-    return None, None
-
-
-def required_literals(pattern: str) -> tuple[str, ...]:
-    """Strings one of which every match of `pattern` contains; () when none can be told.
-
-    Only for case-sensitive patterns without back-references (ValueError otherwise), which is
-    how the pattern files are written: lower case, matched on lower-cased text.
-    """
-    parsed = _sre_parse.parse(pattern, 0)
-    if parsed.state.flags & ~re.UNICODE:
-        raise ValueError("flags")
-    strings, needed = _sequence(list(parsed))
-    found = _better(strings, needed) or set()
-    return tuple(sorted(s for s in found if not any(o != s and o in s for o in found)))
-
-
-class AnyOf:
-    """`bool(re.search("|".join(patterns), text))`, each alternative behind a literal guard."""
-
-    def __init__(self, patterns: list[str]) -> None:
-        self._checks = [(required_literals(p) or ("",), re.compile(p).search) for p in patterns]
-
-    def candidates(self, text: str) -> list[Callable]:
-        """The searches that could match `text` or any substring of it."""
-        out = []
-        for literals, search in self._checks:
-            for literal in literals:
-                if literal in text:
-                    out.append(search)
-                    break
-        return out
-
-    def __call__(self, text: str) -> bool:
-        for literals, search in self._checks:
-            for literal in literals:
-                if literal in text:
-                    if search(text):
-                        return True
-                    break
-        return False
 
 
 def _any(patterns: list[str], anchored: bool) -> re.Pattern[str]:
@@ -191,7 +80,6 @@ class QuestionDetector:
         self.boundary = frozenset(spec["boundary_words"])
         self.backchannel = re.compile(spec["backchannel"])
         self.embedded_open = _any(spec["embedded_open"], anchored=False)
-        self.embedded_any = AnyOf([f"(?:{p})" for p in spec["embedded_open"]])
         self.open = _any(spec["open_starts"], anchored=True)
         self.inversion = re.compile(spec["inversion"])
         self.bare_wh = re.compile(spec["bare_wh_subject"])
@@ -220,17 +108,14 @@ class QuestionDetector:
             clause = clause[match.end():]
         return clause.strip(_STRIP_END)
 
-    def _clause(self, clause: str, asks: bool, sentence: str, final: bool,
-                embedded: list[Callable]) -> QuestionCue | None:
+    def _clause(self, clause: str, asks: bool, sentence: str, final: bool) -> QuestionCue | None:
         """The code of a clause that starts like a question or a reflection, else None.
 
-        A 'declarative' cue means "a statement; keep looking at earlier clauses". `embedded`
-        holds the `embedded_open` alternatives that could match somewhere in `sentence`, which
-        every clause is a part of.
+        A 'declarative' cue means "a statement; keep looking at earlier clauses".
         """
         if not clause:
             return None
-        if embedded and any(search(clause) for search in embedded):
+        if self.embedded_open.search(clause):
             return QuestionCue("open", "embedded_open")
         if asks and final and self.wh_final.search(clause):
             return QuestionCue("open", "open_start")
@@ -272,12 +157,11 @@ class QuestionDetector:
             return QuestionCue("closed", "tag")
         if asks and self.either_or.search(text) and not self.either_or_blockers.match(clauses[0]):
             return QuestionCue("closed", "either_or")
-        embedded = self.embedded_any.candidates(text)
         for i, clause in enumerate(reversed(clauses)):
             if unpunctuated:
-                cue = self._unpunctuated(clause, text, embedded)
+                cue = self._unpunctuated(clause, text)
             else:
-                cue = self._clause(clause, asks, text, i == 0, embedded)
+                cue = self._clause(clause, asks, text, final=i == 0)
             if cue is not None and cue.rule != "declarative":
                 return cue
         if not asks:
@@ -288,8 +172,7 @@ class QuestionDetector:
             return QuestionCue("closed", "statement_question")
         return QuestionCue("none", "long_statement")
 
-    def _unpunctuated(self, clause: str, sentence: str,
-                      embedded: list[Callable]) -> QuestionCue | None:
+    def _unpunctuated(self, clause: str, sentence: str) -> QuestionCue | None:
         """ASR text: try each word after a boundary word, and wh + auxiliary + subject."""
         words = clause.split(" ")
         offsets, pos = [], 0
@@ -299,7 +182,7 @@ class QuestionDetector:
         starts = {0} | {offsets[i + 1] for i, w in enumerate(words[:-1]) if w in self.boundary}
         starts |= {m.start() for m in self.wh_mid.finditer(clause)}
         for begin in sorted(starts, reverse=True):
-            cue = self._clause(self._strip(clause[begin:]), False, sentence, False, embedded)
+            cue = self._clause(self._strip(clause[begin:]), False, sentence, final=False)
             if cue is not None and cue.code != "none":
                 return cue
         return None

@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 
 from ..extensions import context
 from ..resources import data_path, load_json
-from .questions import AnyOf, turn_text
+from .questions import turn_text
 
 _WORD = re.compile(r"[a-z']+")
 _STOP = frozenset(
@@ -49,9 +49,6 @@ class ReflectionDetector:
         # Patterns are lower case and run on lower-cased text: no re.I, which doubles their cost.
         self.stems = re.compile(r"^\s*(?:" + "|".join(spec["stems"]) + ")")
         self.complex = re.compile(r"\b(?:" + "|".join(spec["complex_markers"]) + ")")
-        # the same test, each marker behind a literal guard: one search of the whole
-        # alternation was the costliest step of the rule features
-        self.complex_any = AnyOf([r"\b(?:" + p + ")" for p in spec["complex_markers"]])
         self.not_reflection = re.compile(r"^\s*(?:" + "|".join(spec["not_reflection_starts"])
                                          + ")")
         self.fillers = re.compile(spec["fillers"])
@@ -99,7 +96,7 @@ class ReflectionDetector:
             "stem_last": float(last),
             "not_reflection": float(bool(self.not_reflection.match(starts[-1]))),
             "advice": float(self.advice.search(lower) is not None),
-            "complex_marker": float(self.complex_any(lower)),
+            "complex_marker": float(bool(self.complex.search(lower))),
             "feeling": float(bool(feelings)),
             "new_feeling": float(bool(feelings - theirs)),
             "overlap": len(own & theirs) / max(1, len(own)),
