@@ -5,7 +5,7 @@ file), else the sample transcripts repeated. Measures, in one process after a wa
 
 1. `score` with the full pipeline (questions, reflections with the trained model, jargon,
    behaviours) and the trust classifier;
-2. `score` with a pipeline without the detectors (tokeniser, sentencizer, lemmatizer only);
+2. `score` with a pipeline without the detectors (tokeniser and sentencizer only);
 3. each detector alone over the same supporter turns (turns per second).
 
 Prints one JSON object. Usage: python benchmarks/detector_speed.py [--repeat 3]
