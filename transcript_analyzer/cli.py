@@ -360,27 +360,35 @@ class _stop_on_sigterm:
               help="Folder to write model.npz, model.json, meta.json and MODEL_CARD.md to.")
 @click.option("--seed", default=0, show_default=True, help="Random seed; same data and seed "
               "give the same model file.")
-@click.option("--folds", default=5, show_default=True, help="Folds for grouped cross-validation.")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="Folds for grouped cross-validation.")
 @click.option("--evaluate/--no-evaluate", default=True, show_default=True,
               help="Measure held-out (20% of sources) and cross-validated scores into meta.json.")
 @click.option("--card", type=click.Path(dir_okay=False),
               help="Where to write the model card (default: OUT/MODEL_CARD.md).")
 @click.option("--annomi", type=click.Path(exists=True, dir_okay=False),
-              help="AnnoMI CSV: add the trust index's session-level ROC AUC to the card.")
+              help="AnnoMI CSV: the text of coded AnnoMI turns in DATA, and the trust index's "
+              "session-level ROC AUC in the card.")
+@click.option("--tune/--no-tune", default=True, show_default=True,
+              help="Choose C and the weight of real turns by grouped CV on the coded real "
+              "turns; --no-tune uses the recorded defaults (a quick rebuild).")
 @click.option("--esconv", type=click.Path(exists=True, dir_okay=False),
               help="ESConv JSONL: add the Spearman correlation with seeker empathy to the card.")
 def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: bool,
-          card: str | None, annomi: str | None, esconv: str | None) -> None:
+          card: str | None, annomi: str | None, tune: bool, esconv: str | None) -> None:
     """Train a trust model on labelled CSVs in DATA (files or folders).
 
     Each CSV needs `text` and `label` (trust_building, neutral, barrier_creating); `client_prev`
     (the client's previous turn) and `source` (rows that belong together, kept on one side of
-    every split) are used when present. `transcript-analyzer train corpora/trust --out
-    models/trust` rebuilds the shipped model exactly.
+    every split) are used when present. CSVs of coded real turns (`dataset`, `conv_id`,
+    `turn_id`, `label`, ...: like corpora/real/annomi_dev_trust.csv) are joined to the text of
+    --annomi. `transcript-analyzer train corpora/trust corpora/real/annomi_dev_trust.csv
+    --annomi AnnoMI-full.dev.csv --out models/trust` rebuilds the shipped model.
     """
     from pathlib import Path
 
     from .classifier.card import write_model_card
+    from .classifier.coded import is_codes_file
     from .classifier.model import TrustModel
     from .classifier.train import train_model
     from .errors import TranscriptAnalyzerError
@@ -389,15 +397,23 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
                     (Path(d).rglob("*.csv") if Path(d).is_dir() else [Path(d)])})
     if not files:
         raise click.UsageError(f"no CSV files in {', '.join(data)}")
+    coded = [f for f in files if is_codes_file(f)]
+    authored = [f for f in files if f not in coded]
+    if coded and not annomi:
+        raise click.UsageError("coded real turns are stored without their text; give the "
+                               "AnnoMI file they belong to with --annomi")
     try:
-        meta = train_model(files, out_dir, seed=seed, folds=folds, evaluate=evaluate)
+        meta = train_model(authored, out_dir, seed=seed, folds=folds, evaluate=evaluate,
+                           coded=coded, data_files={"annomi_dev": annomi}, tune=tune,
+                           progress=lambda message: click.echo(message, err=True))
         external = {}
         if annomi or esconv:
             from .evaluation.trust import annomi_session_auc, esconv_empathy_spearman
 
             model = TrustModel.load(out_dir)
             if annomi:
-                external["AnnoMI dev, MI quality high vs low"] = annomi_session_auc(annomi, model)
+                key = "AnnoMI dev, MI quality high vs low" + (" (in-sample)" if coded else "")
+                external[key] = annomi_session_auc(annomi, model)
             if esconv:
                 external["ESConv test, seeker empathy"] = esconv_empathy_spearman(esconv, model)
     except TranscriptAnalyzerError as exc:
@@ -451,7 +467,7 @@ def _stderr_console():
 # human labels cover) and evaluate(path, codes, *, folds, **options) -> DataFrame of report rows.
 # A new format or code (e.g. trust) is one entry here plus its module.
 EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon",
-                      "trust": "trust_labels"}
+                      "trust": "trust_labels", "coded": "coded_trust"}
 
 
 def _guess_evaluation_format(path: str) -> str | None:
@@ -466,6 +482,9 @@ def _guess_evaluation_format(path: str) -> str | None:
         return None
     if "has_jargon" in header:
         return "jargon"
+    if {"dataset", "conv_id", "turn_id", "label"} <= set(header.strip().replace('"', "")
+                                                         .split(",")):
+        return "coded"
     if "label" in header.replace('"', "").split(",") and "text" in header:
         return "trust"
     if "utterance_text" in header and "question_exists" in header:
@@ -492,18 +511,28 @@ def _guess_evaluation_format(path: str) -> str | None:
               help="AnnoMI: add a TF-IDF + logistic-regression baseline (grouped CV).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False),
               help="Also write the table to this CSV file.")
+@click.option("--annomi", type=click.Path(exists=True, dir_okay=False),
+              help="Coded real turns: the AnnoMI CSV whose text the AnnoMI codes refer to.")
+@click.option("--esconv", type=click.Path(exists=True, dir_okay=False),
+              help="Coded real turns: the ESConv test JSONL whose text the ESConv codes refer to.")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True),
+              help="Coded real turns with --cv: authored labelled CSVs (e.g. corpora/trust) that "
+              "train in every fold, as `train` uses them.")
 @model_options
 def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
-             human_ceiling: bool, baseline: bool, out_file: str | None, model_dir: str | None,
+             human_ceiling: bool, baseline: bool, out_file: str | None, annomi: str | None,
+             esconv: str | None, corpus_dir: str | None, model_dir: str | None,
              trust_model: bool) -> None:
     """Score the detectors against human codes in DATA: precision, recall, F1, Cohen's kappa
     and false-alarm rate per code and label.
 
     \b
     DATA is AnnoMI's annotated CSV (majority vote over annotators), ESConv's test JSONL,
-    a jargon test set CSV (id, text, has_jargon, terms), or trust labels (text, label,
-    client_prev, source: like corpora/trust) scored with the shipped model, --model DIR
-    (e.g. one trained on your labels), or --cv K fresh models.
+    a jargon test set CSV (id, text, has_jargon, terms), trust labels (text, label,
+    client_prev, source: like corpora/trust), or coded real turns (like corpora/real/*.csv,
+    joined to the text of --annomi / --esconv); trust labels are scored with the shipped model,
+    --model DIR (e.g. one trained on your labels), or --cv K fresh models. A figure on turns
+    the model was trained on says "in-sample" in its protocol column.
     Example: transcript-analyzer evaluate AnnoMI-full.dev.csv --codes questions,reflections --cv 5
     """
     import importlib
@@ -523,6 +552,15 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     options: dict = {}
     if fmt == "trust":
         options = {"model_dir": model_dir, "trust_model": trust_model}
+    elif fmt == "coded":
+        from pathlib import Path
+
+        corpus = (sorted(str(f) for f in Path(corpus_dir).rglob("*.csv"))
+                  if corpus_dir and Path(corpus_dir).is_dir() else
+                  [corpus_dir] if corpus_dir else [])
+        options = {"model_dir": model_dir, "trust_model": trust_model, "corpus": corpus,
+                   "data_files": {"annomi_dev": annomi, "esconv_test": esconv},
+                   "progress": lambda message: click.echo(message, err=True)}
     elif model_dir:
         raise click.UsageError("--model applies to trust labels only")
     if human_ceiling or baseline:
@@ -533,7 +571,7 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
                + (f" with {folds}-fold grouped CV" if folds else "") + "...", err=True)
     matrix = None
     try:
-        if fmt == "trust":
+        if fmt in ("trust", "coded"):
             table, matrix = module.evaluate_with_confusion(data, folds=folds, **options)
         else:
             table = module.evaluate(data, wanted, folds=folds, **options)

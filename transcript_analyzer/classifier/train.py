@@ -90,10 +90,11 @@ def _hashed_tfidf(**options: object) -> Pipeline:
     ])
 
 
-def build_estimator(seed: int = 0) -> Pipeline:
+def build_estimator(seed: int = 0, C: float = 0.5) -> Pipeline:
     """Text n-grams (words, and character 4-grams for typos and ASR spelling), the client's
     previous turn, and detector outputs, into a linear SVM with sigmoid-calibrated
-    probabilities. Choices were made by grouped CV on the training 80% only."""
+    probabilities. `C` (and the weight of real turns, see `fit_estimator`) is chosen by
+    grouped CV on real turns, inside each training fold."""
     features = ColumnTransformer(
         [
             ("words", _hashed_tfidf(ngram_range=(1, 2)), "text"),
@@ -103,7 +104,7 @@ def build_estimator(seed: int = 0) -> Pipeline:
             ("detectors", MaxAbsScaler(), list(NUMERIC_FEATURES)),
         ]
     )
-    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=seed, max_iter=5000)
+    svm = LinearSVC(C=C, class_weight="balanced", random_state=seed, max_iter=5000)
     calibrated = CalibratedClassifierCV(
         svm, method="sigmoid", cv=StratifiedKFold(3, shuffle=True, random_state=seed),
         ensemble=False)
@@ -111,7 +112,9 @@ def build_estimator(seed: int = 0) -> Pipeline:
 
 
 def featurise_corpus(corpus: pd.DataFrame, nlp) -> pd.DataFrame:
-    return pd.DataFrame(featurise(corpus["text"].tolist(), corpus["client_prev"].tolist(), nlp))
+    said = corpus["client_said"].tolist() if "client_said" in corpus.columns else None
+    return pd.DataFrame(featurise(corpus["text"].tolist(), corpus["client_prev"].tolist(), nlp,
+                                  said))
 
 
 def classification_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
@@ -132,30 +135,120 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     }
 
 
+DEFAULT_SETTINGS: dict[str, float] = {"C": 0.5, "real_weight": 1.0}
+SETTINGS_GRID: tuple[dict[str, float], ...] = tuple(
+    {"C": c, "real_weight": w} for c in (0.25, 0.5, 1.0) for w in (1.0, 3.0))
+INNER_FOLDS = 3
+
+
+def fit_estimator(X: pd.DataFrame, y: np.ndarray, is_real: np.ndarray,
+                  settings: dict[str, float], seed: int = 0) -> Pipeline:
+    """Fit with real turns weighted by `real_weight`: they are fewer than the authored ones and
+    they are the register the model has to work in."""
+    weights = np.where(is_real, float(settings["real_weight"]), 1.0)
+    return build_estimator(seed, float(settings["C"])).fit(X, y, classifier__sample_weight=weights)
+
+
+def _split_real(corpus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    is_real = (corpus["origin"] != "authored").to_numpy()
+    return is_real, np.flatnonzero(is_real), np.flatnonzero(~is_real)
+
+
+def choose_settings(corpus: pd.DataFrame, X: pd.DataFrame, rows: np.ndarray, seed: int = 0,
+                    grid: Sequence[dict[str, float]] = SETTINGS_GRID,
+                    progress=None) -> tuple[dict[str, float], list[dict]]:
+    """The setting with the best macro-F1 on real turns, by CV grouped by transcript over the
+    real turns among `rows`; authored turns among `rows` always train. Without enough real
+    transcripts the defaults stand."""
+    is_real = (corpus["origin"] != "authored").to_numpy()
+    y = corpus["label"].to_numpy()
+    real = rows[is_real[rows]]
+    authored = rows[~is_real[rows]]
+    groups = corpus["source"].to_numpy()
+    if len(np.unique(groups[real])) < INNER_FOLDS:
+        return dict(DEFAULT_SETTINGS), []
+    scores = []
+    for settings in grid:
+        predicted = np.empty(len(real), dtype=object)
+        for train, test in GroupKFold(INNER_FOLDS).split(real, groups=groups[real]):
+            fit_rows = np.concatenate([authored, real[train]])
+            model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
+            predicted[test] = model.predict(X.iloc[real[test]])
+        macro = float(np.mean(precision_recall_fscore_support(
+            y[real], predicted.tolist(), labels=list(LABELS), zero_division=0)[2]))
+        scores.append({**settings, "macro_f1": round(macro, 4)})
+        if progress:
+            progress(f"  setting {settings}: inner macro-F1 {macro:.3f}")
+    best = max(range(len(grid)), key=lambda i: scores[i]["macro_f1"])
+    return dict(grid[best]), scores
+
+
 def heldout_split(corpus: pd.DataFrame, seed: int = 0, test_size: float = 0.2):
     """Train/test indices with whole sources (scenarios) held out, never single rows."""
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     return next(splitter.split(corpus, corpus["label"], groups=corpus["source"]))
 
 
-def evaluate_heldout(corpus: pd.DataFrame, X: pd.DataFrame, seed: int = 0) -> dict:
-    train_idx, test_idx = heldout_split(corpus, seed)
-    model = build_estimator(seed).fit(X.iloc[train_idx], corpus["label"].iloc[train_idx])
-    predicted = model.predict(X.iloc[test_idx])
-    report = classification_report(corpus["label"].iloc[test_idx], predicted)
-    report["test_sources"] = int(corpus["source"].iloc[test_idx].nunique())
+def evaluate_heldout(corpus: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
+                     settings: dict[str, float] | None = None) -> dict:
+    """20% of the authored sources held out; the model trains on the other 80% and on every
+    real turn (which the held-out authored turns never came from)."""
+    is_real, real, authored = _split_real(corpus)
+    train_a, test_a = heldout_split(corpus.iloc[authored], seed)
+    train = np.concatenate([authored[train_a], real])
+    test = authored[test_a]
+    model = fit_estimator(X.iloc[train], corpus["label"].to_numpy()[train], is_real[train],
+                          settings or DEFAULT_SETTINGS, seed)
+    report = classification_report(corpus["label"].iloc[test], model.predict(X.iloc[test]))
+    report["test_sources"] = int(corpus["source"].iloc[test].nunique())
     return report
 
 
-def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: int = 0) -> dict:
-    """Grouped k-fold: pooled out-of-fold predictions scored once."""
-    predicted = np.empty(len(corpus), dtype=object)
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(X, groups=corpus["source"]):
-        model = build_estimator(seed).fit(X.iloc[train_idx], corpus["label"].iloc[train_idx])
-        predicted[test_idx] = model.predict(X.iloc[test_idx])
-    report = classification_report(corpus["label"], predicted.tolist())
+def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: int = 0,
+                   settings: dict[str, float] | None = None) -> dict:
+    """Grouped k-fold over the authored sources (real turns always train): pooled
+    out-of-fold predictions scored once."""
+    is_real, real, authored = _split_real(corpus)
+    y = corpus["label"].to_numpy()
+    predicted = np.empty(len(authored), dtype=object)
+    for train, test in GroupKFold(n_splits=folds).split(
+            authored, groups=corpus["source"].to_numpy()[authored]):
+        fit_rows = np.concatenate([authored[train], real])
+        model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows],
+                              settings or DEFAULT_SETTINGS, seed)
+        predicted[test] = model.predict(X.iloc[authored[test]])
+    report = classification_report(y[authored], predicted.tolist())
     report["folds"] = folds
     return report
+
+
+def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
+                          seed: int = 0, tune: bool = True, progress=None
+                          ) -> tuple[dict, np.ndarray]:
+    """Nested CV grouped by transcript on the real turns: each outer fold's settings are chosen
+    by inner grouped CV on that fold's training transcripts only, then a model fitted on every
+    authored turn and the training transcripts labels the held-out transcripts. Returns the
+    pooled report and the out-of-fold labels (aligned with the real rows)."""
+    is_real, real, authored = _split_real(corpus)
+    y = corpus["label"].to_numpy()
+    groups = corpus["source"].to_numpy()
+    predicted = np.empty(len(real), dtype=object)
+    chosen = []
+    for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(real, groups=groups[real])):
+        fit_rows = np.concatenate([authored, real[train]])
+        settings = (choose_settings(corpus, X, fit_rows, seed, progress=progress)[0] if tune
+                    else dict(DEFAULT_SETTINGS))
+        chosen.append(settings)
+        model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
+        predicted[test] = model.predict(X.iloc[real[test]])
+        if progress:
+            progress(f"real-turn fold {k + 1}/{folds}: settings {settings}")
+    report = classification_report(y[real], predicted.tolist())
+    report.update(folds=folds, settings_per_fold=chosen,
+                  protocol=f"{folds}-fold CV grouped by transcript on the coded real turns"
+                  + (", settings chosen by inner grouped CV in each training fold" if tune
+                     else ", fixed settings") + "; every authored turn trains")
+    return report, predicted
 
 
 def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
@@ -190,36 +283,110 @@ def library_versions() -> dict[str, str]:
             "spacy": spacy.__version__, "numpy": np.__version__, "pandas": pd.__version__}
 
 
+def _session_auc(corpus: pd.DataFrame, real: np.ndarray, labels: np.ndarray,
+                 annomi_csv: str | Path) -> dict | None:
+    """ROC AUC of the session trust index, from out-of-fold labels, for the experts' MI
+    quality (high vs low): every supporter turn of a coded AnnoMI session is labelled by a model
+    that never saw that session."""
+    from sklearn.metrics import roc_auc_score
+
+    from ..metrics import trust_index
+
+    rows = corpus.iloc[real].assign(predicted=labels)
+    rows = rows[rows["origin"] == "annomi_dev"]
+    if rows.empty:
+        return None
+    quality = pd.read_csv(annomi_csv, usecols=["transcript_id", "mi_quality"], dtype=str)
+    quality = quality.drop_duplicates("transcript_id").set_index("transcript_id")["mi_quality"]
+    index = rows.groupby("conv_id")["predicted"].apply(lambda x: trust_index(list(x)))
+    high = (quality.reindex(index.index) == "high").astype(int)
+    if high.nunique() < 2:
+        return None
+    return {"sessions": int(len(index)), "high_quality_sessions": int(high.sum()),
+            "roc_auc": round(float(roc_auc_score(high, index)), 4),
+            "protocol": "out-of-fold labels from the real-turn cross-validation"}
+
+
+def training_corpus(paths: Sequence[str | Path], coded: Sequence[str | Path] = (),
+                    data_files: dict[str, str | Path] | None = None) -> pd.DataFrame:
+    """Authored CSVs plus coded real turns joined to their text; `origin` says which is which.
+    ESConv codes are refused: that data is for evaluation only (CC BY-NC)."""
+    from .coded import TRAINABLE, load_coded_sets, load_codes
+
+    frames = [load_corpus(paths).assign(origin="authored")] if paths else []
+    for path in coded:
+        datasets = set(load_codes(path)["dataset"])
+        if datasets - TRAINABLE:
+            raise TranscriptReadError(str(path), "holds codes for "
+                                      f"{', '.join(sorted(datasets - TRAINABLE))}, which is "
+                                      "evaluation-only data; it cannot be used for training")
+    if coded:
+        real = load_coded_sets(coded, data_files or {})
+        frames.append(real.assign(origin=real["dataset"]))
+    if not frames:
+        raise TranscriptReadError("train", "no training data given")
+    return pd.concat(frames, ignore_index=True)
+
+
 def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
-                folds: int = 5, nlp=None, evaluate: bool = True) -> dict:
+                folds: int = 5, nlp=None, evaluate: bool = True,
+                coded: Sequence[str | Path] = (), data_files: dict | None = None,
+                tune: bool = True, progress=None) -> dict:
     """Fit on every row, save to `out_dir`, and record held-out and cross-validated scores.
 
-    The held-out figure comes from a model fitted on the other 80% of sources; the saved model
-    is then refitted on all rows. Same data and seed give the same model file, byte for byte.
+    With coded real turns (`coded`, joined to `data_files`), the saved model's settings are
+    chosen by grouped CV over the real transcripts (`tune`), and the figures on real turns come
+    from nested CV. Without `tune` the recorded defaults are used, which is how the shipped model
+    is rebuilt quickly. Same data, settings and seed give the same model up to floating-point
+    rounding of the libraries (see `tests/test_trust_model.py`).
     """
     from .. import __version__
     from ..nlp import build_pipeline
 
+    def say(message: str) -> None:
+        if progress:
+            progress(message)
+
     nlp = nlp or build_pipeline()
-    corpus = load_corpus(paths)
+    corpus = training_corpus(paths, coded, data_files)
+    say(f"featurising {len(corpus)} turns")
     X = featurise_corpus(corpus, nlp)
+    is_real, real, authored = _split_real(corpus)
+    settings = dict(DEFAULT_SETTINGS)
     meta: dict = {
         "tool_version": __version__,
         "labels": list(LABELS),
         "seed": seed,
         "training_rows": int(len(corpus)),
         "training_sources": int(corpus["source"].nunique()),
-        "training_files": sorted(Path(p).name for p in paths),
-        "training_data_sha256": corpus_sha256(paths),
+        "training_files": sorted([Path(p).name for p in paths] + [Path(p).name for p in coded]),
+        "training_data_sha256": corpus_sha256([*paths, *coded]),
         "label_counts": {k: int(v) for k, v in corpus["label"].value_counts().sort_index().items()},
+        "rows_by_origin": {k: int(v) for k, v in corpus["origin"].value_counts().sort_index().items()},
         "library_versions": library_versions(),
         "estimator": "hashed tf-idf of word 1-2-grams and character 4-grams, the previous "
                      "client turn's word n-grams, and detector features -> LinearSVC with "
-                     "sigmoid calibration",
+                     "sigmoid calibration; real turns weighted by real_weight",
     }
+    if len(real) and tune:
+        say("choosing settings by grouped CV on the real turns")
+        settings, scores = choose_settings(corpus, X, np.arange(len(corpus)), seed,
+                                           progress=progress)
+        meta["settings_search"] = scores
+    meta["settings"] = settings
     if evaluate:
-        meta["heldout_20pct_by_source"] = evaluate_heldout(corpus, X, seed)
-        meta["cross_validation"] = cross_validate(corpus, X, folds, seed)
-    pipeline = build_estimator(seed).fit(X, corpus["label"])
+        if len(authored):
+            say("authored held-out split and cross-validation")
+            meta["heldout_20pct_by_source"] = evaluate_heldout(corpus, X, seed, settings)
+            meta["cross_validation"] = cross_validate(corpus, X, folds, seed, settings)
+        if len(real):
+            report, labels = real_cross_validation(corpus, X, folds, seed, tune, progress)
+            meta["real_cross_validation"] = report
+            annomi = (data_files or {}).get("annomi_dev")
+            auc = _session_auc(corpus, real, labels, annomi) if annomi else None
+            if auc:
+                meta["real_session_auc"] = auc
+    say("fitting the final model on every turn")
+    pipeline = fit_estimator(X, corpus["label"].to_numpy(), is_real, settings, seed)
     save_model(pipeline, out_dir, meta, check_rows=X)
     return json.loads((Path(out_dir) / META_FILE).read_text(encoding="utf-8"))

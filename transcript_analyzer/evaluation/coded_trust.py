@@ -1,0 +1,94 @@
+"""Trust labels against the project's coded real conversations (corpora/real/*.csv).
+
+The codes are ids and labels; the text is joined from the dataset file the user has (AnnoMI,
+ESConv). A trained model labels every coded turn, or, with folds, fresh models are trained by CV
+grouped by transcript. A figure on turns the model was trained on is marked **in-sample** in the
+protocol column itself, so it cannot be mistaken for a held-out one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..classifier.model import LABELS
+
+CODES = ("trust",)
+
+
+def _in_sample(model, codes_path: Path) -> bool:
+    """Whether the model's training data included this coded set (by its recorded name)."""
+    return codes_path.name in (getattr(model, "meta", {}) or {}).get("training_files", [])
+
+
+def predict_coded(path: str | Path, data_files: dict, *, folds: int | None = None,
+                  model_dir: str | None = None, trust_model: bool = False,
+                  corpus: Sequence[str | Path] = (), seed: int = 0, progress=None
+                  ) -> tuple[pd.DataFrame, str]:
+    """The joined coded turns with a `predicted` column, and how they were predicted."""
+    from ..classifier import load_classifier
+    from ..classifier.coded import load_codes
+    from ..classifier.train import featurise_corpus, real_cross_validation, training_corpus
+    from ..nlp import shared_pipeline
+
+    path = Path(path)
+    codes = load_codes(path)
+    if folds:
+        frame = training_corpus(corpus, [path], data_files)
+        X = featurise_corpus(frame, shared_pipeline())
+        report, labels = real_cross_validation(frame, X, folds, seed, tune=True,
+                                               progress=progress)
+        real = frame[frame["origin"] != "authored"].assign(predicted=labels)
+        return real, report["protocol"] + (" (and the authored corpus)" if corpus else "")
+    from ..classifier.coded import join_text
+
+    frame = join_text(codes, data_files, path)
+    X = featurise_corpus(frame, shared_pipeline())
+    model = load_classifier(model_dir, trust_model=trust_model)
+    predicted = [label for label, _ in model.predict(X.to_dict("records"))]
+    if getattr(model, "name", "") != "model":
+        protocol = "rule classifier (no trained model installed)"
+    else:
+        protocol = f"model {model_dir or 'shipped'}"
+        if _in_sample(model, path):
+            protocol += ", in-sample: the model was trained on these turns"
+        else:
+            protocol += ", never trained on these turns"
+    return frame.assign(predicted=predicted), protocol
+
+
+def evaluate_with_confusion(path: str | Path, *, data_files: dict, folds: int | None = None,
+                            model_dir: str | None = None, trust_model: bool = False,
+                            corpus: Sequence[str | Path] = (), progress=None
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-label precision, recall, F1 and kappa plus macro-F1, and the confusion matrix
+    (rows: settled human label; columns: predicted)."""
+    from .metrics import REPORT_COLUMNS, code_rows
+
+    labelled, protocol = predict_coded(path, data_files, folds=folds, model_dir=model_dir,
+                                       trust_model=trust_model, corpus=corpus,
+                                       progress=progress)
+    name = Path(path).name
+    rows = code_rows(labelled["label"].tolist(), labelled["predicted"].tolist(), "trust",
+                     LABELS, dataset=name, protocol=protocol)
+    matrix = pd.crosstab(labelled["label"], labelled["predicted"]).reindex(
+        index=list(LABELS), columns=list(LABELS), fill_value=0)
+    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS)), matrix
+
+
+def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, data_files: dict,
+             folds: int | None = None, **options) -> pd.DataFrame:
+    """The report table alone, with the same interface as the other evaluations."""
+    return evaluate_with_confusion(path, data_files=data_files, folds=folds, **options)[0]
+
+
+def confident_barriers(labelled: pd.DataFrame, confidence: np.ndarray, threshold: float) -> dict:
+    """Precision and recall of barrier_creating among turns above `threshold` confidence."""
+    above = (labelled["predicted"] == "barrier_creating").to_numpy() & (confidence >= threshold)
+    gold = (labelled["label"] == "barrier_creating").to_numpy()
+    return {"threshold": threshold, "flagged": int(above.sum()),
+            "precision": float(gold[above].mean()) if above.any() else float("nan"),
+            "recall": float(above[gold].mean()) if gold.any() else float("nan")}
