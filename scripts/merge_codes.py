@@ -28,7 +28,7 @@ CONTEXT_TURNS = 8
 
 def read_pass(coding_dir: Path, prefix: str, which: str) -> pd.DataFrame:
     frames = [pd.read_csv(d / "codes.csv", dtype=str, keep_default_na=False)
-              for d in sorted(coding_dir.glob(f"{prefix}_chunk*.pass{which}"))]
+              for d in sorted(coding_dir.glob(f"{prefix}*.pass{which}"))]
     codes = pd.concat(frames, ignore_index=True)
     codes.columns = [c.strip() for c in codes.columns]
     codes = codes.apply(lambda col: col.str.strip())
@@ -50,7 +50,7 @@ def both_passes(coding_dir: Path, prefix: str) -> pd.DataFrame:
 def packets_context(packets_dir: Path, prefix: str) -> dict[tuple[str, str], list[str]]:
     """For each coded turn, the lines of its conversation before it and the turn itself."""
     out: dict[tuple[str, str], list[str]] = {}
-    for packet in sorted(packets_dir.glob(f"{prefix}_chunk*.txt")):
+    for packet in sorted(packets_dir.glob(f"{prefix}*.txt")):
         history: list[str] = []
         for line in packet.read_text(encoding="utf-8").splitlines():
             if line.startswith("=== conversation"):

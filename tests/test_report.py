@@ -172,10 +172,10 @@ def test_strengths_are_confident_varied_and_free_of_barrier_flags():
     assert fb.strengths[1].themes[0].why.startswith("The model rated this turn")
 
 
-def test_every_barrier_turn_is_to_work_on_with_its_theme_and_one_alternative():
+def test_every_confident_barrier_turn_is_to_work_on_with_its_theme_and_one_alternative():
     from transcript_analyzer.report.feedback import build_feedback
 
-    bc = {"trust_label": "barrier_creating"}
+    bc = {"trust_label": "barrier_creating", "trust_confidence": 0.9}
     frame = _frame([
         {"role": "client", "trust_label": None, "text": "I don't know what to do."},
         {**bc, "advice_without_permission": 1, "text": "You should just leave him."},
@@ -456,3 +456,24 @@ def test_confidence_and_takeaways_in_the_html():
     assert len(confidences) == 4
     text = page.text()
     assert "Keep doing" in text and "One thing to try next time" in text
+
+
+def test_a_doubtful_barrier_label_is_uncertain_not_a_finding(tmp_path):
+    from transcript_analyzer.report.feedback import FINDING_CONFIDENCE, build_feedback
+    from transcript_analyzer.report.html import render_report
+
+    frame = _frame([
+        {"role": "client", "trust_label": None, "text": "I shouted at him again."},
+        {"trust_label": "barrier_creating", "trust_confidence": FINDING_CONFIDENCE - 0.01,
+         "text": "I think I turned into one more person telling you what to do. Is that fair?"},
+        {"trust_label": "barrier_creating", "trust_confidence": FINDING_CONFIDENCE,
+         "judging": 1, "text": "That was irresponsible of you."},
+    ])
+    fb = build_feedback(frame, _session())
+    assert [m.turn.turn_index for m in fb.to_work_on] == [2]
+    assert [m.turn.turn_index for m in fb.uncertain] == [1]
+    html = render_report(fb)
+    work = html.split('id="to-work-on"')[1].split("</section>")[0]
+    assert "Uncertain" in work and "uncertain, not a finding" in work
+    assert "one more person telling you what to do" not in work
+    assert "That was irresponsible of you." in work

@@ -13,7 +13,7 @@ from transcript_analyzer.classifier.model import TrustModel, shipped_model_dir
 from transcript_analyzer.cli import main
 from transcript_analyzer.errors import ModelError
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 ROWS = [
     ("What has this week been like for you?", "", "trust_building"),
@@ -123,20 +123,52 @@ def test_shipped_model_is_present_safe_and_small():
     assert set(model.meta["sha256"]) == {"model.npz", "model.json"}
 
 
-def test_shipped_model_matches_its_corpus(tmp_path):
-    """Retraining on the committed corpus gives the committed model, byte for byte."""
-    from transcript_analyzer.classifier.train import library_versions
+ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-full.dev.csv"
+# Retraining on another machine with the same library versions moves the fitted numbers by
+# floating-point rounding (9e-16 was seen in calibration); labels must not move at all.
+ARRAY_RTOL, ARRAY_ATOL = 1e-6, 1e-9
 
-    from .conftest import ROOT
+
+@pytest.mark.skipif(not ANNOMI.exists(), reason="AnnoMI is not in ../shared/data: the shipped "
+                    "model is trained on coded AnnoMI turns whose text is joined from it")
+def test_shipped_model_matches_its_corpus(tmp_path):
+    """Retraining on the committed corpus and codes gives the committed model: the same
+    parameters, arrays equal within a stated tolerance, and the same labels on the samples."""
+    import numpy as np
+
+    from transcript_analyzer.classifier.train import DEFAULT_SETTINGS, library_versions
 
     directory = shipped_model_dir()
-    recorded = json.loads((directory / "meta.json").read_text())["library_versions"]
-    if recorded != library_versions():
+    meta = json.loads((directory / "meta.json").read_text())
+    recorded = meta["library_versions"]
+    current = library_versions()
+    if any(recorded[k] != current[k] for k in ("scikit-learn", "numpy")):
         pytest.skip(f"library versions differ from the training run ({recorded} vs "
-                    f"{library_versions()}); exact rebuild is only promised for the same versions")
-    out = _train(ROOT / "corpora" / "trust", tmp_path / "re")
-    for name in ("model.npz", "model.json"):
-        assert (out / name).read_bytes() == (directory / name).read_bytes()
+                    f"{current}); the rebuild is only promised for the same versions")
+    # the shipped model's settings are the recorded defaults, so --no-tune rebuilds it
+    assert meta["settings"] == DEFAULT_SETTINGS
+    result = CliRunner().invoke(main, [
+        "train", str(ROOT / "corpora" / "trust"), str(ROOT / "corpora" / "real" /
+                                                       "annomi_dev_trust.csv"),
+        "--annomi", str(ANNOMI), "--out", str(tmp_path / "re"), "--no-evaluate", "--no-tune"],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "re"
+    assert json.loads((out / "model.json").read_text()) == \
+        json.loads((directory / "model.json").read_text())
+    with np.load(out / "model.npz") as new, np.load(directory / "model.npz") as old:
+        assert sorted(new.files) == sorted(old.files)
+        for key in old.files:
+            assert new[key].shape == old[key].shape, key
+            assert np.allclose(new[key], old[key], rtol=ARRAY_RTOL, atol=ARRAY_ATOL), key
+    labels = {}
+    for name, model_dir in (("new", out), ("old", directory)):
+        run = CliRunner().invoke(main, ["score", str(SAMPLES), "--out", str(tmp_path / name),
+                                        "--model", str(model_dir), "--trust-model"],
+                                 catch_exceptions=False)
+        assert run.exit_code == 0, run.output
+        labels[name] = pd.read_csv(tmp_path / name / "utterances.csv")["trust_label"].tolist()
+    assert labels["new"] == labels["old"]
 
 
 def test_copying_the_model_folder_keeps_it_loadable(tmp_path):

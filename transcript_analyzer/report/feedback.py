@@ -24,6 +24,12 @@ LABEL_NAMES = {"trust_building": "Trust-building", "neutral": "Neutral",
                "barrier_creating": "Barrier-creating"}
 N_STRENGTHS = 3
 MIN_STRENGTH_WORDS = 4
+# A barrier label is shown as a finding only at or above this model confidence. Below it the
+# turn is listed as uncertain and never quoted as an example to work on: on coded real turns
+# (AnnoMI dev, out of fold) barrier labels under it were wrong more often than right
+# (models/MODEL_CARD.md, "Confidence of barrier labels"). Rule labels carry no confidence and
+# are shown, since their flags say why.
+FINDING_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,12 @@ class Turn:
     rupture: bool = False
     themes: tuple[Theme, ...] = ()
     client_before: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """A barrier label below FINDING_CONFIDENCE, shown as uncertain rather than a finding."""
+        return (self.label == "barrier_creating" and self.confidence is not None
+                and self.confidence < FINDING_CONFIDENCE)
 
     @property
     def pieces(self) -> list[tuple[str, JargonTerm | None]]:
@@ -111,6 +123,7 @@ class Feedback:
     numbers: list[Metric]
     trust_index: list[Metric]
     turns: list[Turn] = field(default_factory=list)
+    uncertain: list[Moment] = field(default_factory=list)
     keep_doing: Theme | None = None
     next_step: Moment | None = None
 
@@ -363,14 +376,20 @@ def select_strengths(turns: list[Turn], n: int = N_STRENGTHS) -> list[Moment]:
 
 
 def select_to_work_on(turns: list[Turn]) -> list[Moment]:
-    """Every barrier-creating supporter turn, in order, with one alternative phrasing."""
+    """Every confident barrier-creating supporter turn, in order, with one alternative."""
     out = []
     for t in turns:
-        if t.label != "barrier_creating":
+        if t.label != "barrier_creating" or t.uncertain:
             continue
         primary = t.themes[0]
         out.append(Moment(t, t.themes, alternative_for(primary, t.jargon)))
     return out
+
+
+def select_uncertain(turns: list[Turn]) -> list[Moment]:
+    """Barrier labels below FINDING_CONFIDENCE: listed as uncertain, with no alternative."""
+    return [Moment(t, t.themes) for t in turns
+            if t.uncertain]
 
 
 # ---------------------------------------------------------------- numbers
@@ -495,6 +514,7 @@ def build_feedback(utterances: pd.DataFrame, session: Mapping) -> Feedback:
         summary=_summary(session, clients, index),
         strengths=strengths,
         to_work_on=to_work_on,
+        uncertain=select_uncertain(turns),
         jargon=_collect_jargon(turns),
         numbers=listening_numbers(session),
         trust_index=index,

@@ -93,6 +93,10 @@ def render_terminal(feedback: Feedback, console: Console) -> None:
             console.print(_moment(moment, "barrier_creating", clients))
     else:
         console.print("No turn was rated barrier-creating. Well done.")
+    if fb.uncertain:
+        turns = ", ".join(str(m.turn.turn_index) for m in fb.uncertain)
+        console.print(f"Uncertain: the model leaned towards barrier-creating for turn(s) {turns}, "
+                      "but with low confidence, so these are not findings.")
 
     console.print()
     console.print(Text("3. Jargon", style="bold"))
