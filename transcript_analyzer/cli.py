@@ -373,9 +373,15 @@ class _stop_on_sigterm:
               help="Choose C and the weight of real turns by grouped CV on the coded real "
               "turns; --no-tune uses the recorded defaults (a quick rebuild).")
 @click.option("--esconv", type=click.Path(exists=True, dir_okay=False),
-              help="ESConv JSONL: add the Spearman correlation with seeker empathy to the card.")
+              help="ESConv JSONL: add the Spearman correlation with seeker empathy to the card, "
+              "and the text of ESConv codes given with --evaluate-codes.")
+@click.option("--evaluate-codes", "evaluate_codes", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Coded real turns to score the trained model on, into the card (e.g. "
+              "corpora/real/esconv_test_trust.csv; evaluation only, never trained on).")
 def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: bool,
-          card: str | None, annomi: str | None, tune: bool, esconv: str | None) -> None:
+          card: str | None, annomi: str | None, tune: bool, esconv: str | None,
+          evaluate_codes: tuple[str, ...]) -> None:
     """Train a trust model on labelled CSVs in DATA (files or folders).
 
     Each CSV needs `text` and `label` (trust_building, neutral, barrier_creating); `client_prev`
@@ -416,17 +422,36 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
                 external[key] = annomi_session_auc(annomi, model)
             if esconv:
                 external["ESConv test, seeker empathy"] = esconv_empathy_spearman(esconv, model)
+        if evaluate_codes:
+            from .classifier.train import classification_report
+            from .evaluation.coded_trust import predict_coded
+
+            for path in evaluate_codes:
+                labelled, protocol = predict_coded(
+                    path, {"annomi_dev": annomi, "esconv_test": esconv}, model_dir=out_dir)
+                external[f"Coded real turns: {Path(path).name}"] = {
+                    **classification_report(labelled["label"], labelled["predicted"]),
+                    "protocol": protocol}
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     card_path = write_model_card(meta, card or Path(out_dir) / "MODEL_CARD.md", external)
     held = meta.get("heldout_20pct_by_source")
     click.echo(f"Model written to {out_dir}; card {card_path}.", err=True)
-    if held:
-        click.echo(f"Held-out macro-F1 {held['macro_f1']:.3f}, barrier recall "
-                   f"{held['per_class']['barrier_creating']['recall']:.3f}, kappa "
-                   f"{held['kappa']:.3f}", err=True)
+    real = meta.get("real_cross_validation")
+    for name, report in (("Real turns, nested CV grouped by transcript", real),
+                         ("Authored held-out", held),
+                         *((k, v) for k, v in external.items() if "per_class" in v)):
+        if report:
+            click.echo(f"{name}: macro-F1 {report['macro_f1']:.3f}, barrier F1 "
+                       f"{report['per_class']['barrier_creating']['f1']:.3f} (precision "
+                       f"{report['per_class']['barrier_creating']['precision']:.3f}), kappa "
+                       f"{report['kappa']:.3f}", err=True)
+    if meta.get("real_session_auc"):
+        click.echo(f"Session trust index vs MI quality, out of fold: ROC AUC "
+                   f"{meta['real_session_auc']['roc_auc']:.3f}", err=True)
     for name, result in external.items():
-        click.echo(f"{name}: {result}", err=True)
+        if "per_class" not in result:
+            click.echo(f"{name}: {result}", err=True)
 
 
 class _progress:

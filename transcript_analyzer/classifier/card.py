@@ -60,29 +60,81 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
                     sorted(meta["sha256"].items()))
         + "), loaded with NumPy's `allow_pickle=False`: no code can run from a model file, and "
         "the hashes are checked before loading.",
-        f"- Seed {meta['seed']}; `transcript-analyzer train corpora/trust --out DIR --seed "
-        f"{meta['seed']}` rebuilds the same file byte for byte with the same data and library "
-        "versions.",
+        f"- Seed {meta['seed']}, settings {meta.get('settings')}. Retraining with the same "
+        "data, settings, seed and library versions gives the same parameters and labels, and "
+        "arrays equal up to floating-point rounding (checked at rtol 1e-6), not necessarily the "
+        "same bytes.",
         "- Library versions: "
         + ", ".join(f"{k} {v}" for k, v in sorted(meta["library_versions"].items())) + ".",
         "",
         "## Training data",
-        f"- {meta['training_rows']} supporter turns in {meta['training_sources']} scenarios "
-        f"from {', '.join(meta['training_files'])} (sha256 of the files: "
+        f"- {meta['training_rows']} supporter turns in {meta['training_sources']} scenarios or "
+        f"transcripts from {', '.join(meta['training_files'])} (sha256 of the files: "
         f"`{meta['training_data_sha256']}`).",
+        "- By origin: " + ", ".join(f"{k} {v}" for k, v in
+                                     meta.get("rows_by_origin", {}).items()) + ".",
         "- Label counts: " + ", ".join(f"{k} {v}" for k, v in meta["label_counts"].items()) + ".",
-        "- Source and licence: authored for this project (see `corpora/README.md`; every row "
-        "carries a provenance column), released with the code. No rows come from AnnoMI or "
-        "ESConv. ESConv (CC BY-NC 4.0) is used for evaluation only; AnnoMI (credited: Wu et al., "
-        "ICASSP 2022) is used for evaluation of the trust index here.",
+        "- **Authored turns** (`corpora/trust`): written for this project (every row carries a "
+        "provenance column), released with the code.",
+        "- **AnnoMI** (Wu et al., ICASSP 2022; github.com/uccollab/AnnoMI), development split: "
+        "every therapist turn, coded for this project with the codebook "
+        "(`corpora/real/annomi_dev_trust.csv`, ids and labels only; the text is joined from the "
+        "user's copy of AnnoMI at run time). Licence: the authors' repository marked the data "
+        "\u201cLicense: Public Domain\u201d at commit 126d985 (8 March 2023); a rewrite of the "
+        "README six days later (commit 52d0f44) dropped that line, and the current README states "
+        "no licence. On that statement the model is trained on it. AnnoMI's own expert codes are "
+        "not used by this model.",
+        "- **ESConv** (Liu et al., ACL 2021; CC BY-NC 4.0) is never trained on. Its coded test "
+        "turns (`corpora/real/esconv_test_trust.csv`) are evaluation only.",
         "",
     ]
+    agreement = meta.get("coding_agreement") or {}
+    if agreement:
+        parts += [
+            "## Coding protocol",
+            "Two independent coding passes over every coded turn: each coder saw the "
+            "conversation before the turn and the codebook, never the model's output, the "
+            "dataset's own codes or the other pass. A third pass settled every turn where the "
+            "passes differed in label or theme. The coders were separate LLM helper agents of "
+            "one model family, so their agreement may be higher than two human coders' would be.",
+            "",
+            "| coded set | turns | kappa | kappa trust / neutral / barrier | settled |",
+            "|---|---|---|---|---|",
+        ]
+        for name, a in agreement.items():
+            k = a["kappa_per_label"]
+            parts.append(f"| {name} | {a['turns']} | {a['kappa']:.3f} | "
+                         f"{k['trust_building']:.3f} / {k['neutral']:.3f} / "
+                         f"{k['barrier_creating']:.3f} | {a['disagreements_settled']} |")
+        parts.append("")
+    real = meta.get("real_cross_validation")
+    if real:
+        parts += [
+            "## Real turns: AnnoMI dev, cross-validated",
+            f"{real['protocol']}. Settings per outer fold: {real['settings_per_fold']}.",
+            "",
+            _metrics_table(real),
+            "",
+            _confusion(real),
+            "",
+            "### Confidence of barrier labels (same out-of-fold labels)",
+            "| min confidence | flagged | precision | recall |",
+            "|---|---|---|---|",
+            *[f"| {r['min_confidence']:.1f} | {r['flagged']} | {r['precision']} | "
+              f"{r['recall']} |" for r in real["barrier_by_confidence"]],
+            "",
+        ]
+        if meta.get("real_session_auc"):
+            auc = meta["real_session_auc"]
+            parts += [f"Session trust index against the experts' MI quality (high vs low), "
+                      f"{auc['protocol']}: ROC AUC **{auc['roc_auc']:.3f}** over "
+                      f"{auc['sessions']} sessions ({auc['high_quality_sessions']} high).", ""]
     if held:
         parts += [
-            "## Held-out evaluation (20% of scenarios, split by source, not by row)",
-            f"A model fitted on the other 80% of scenarios, scored on {held['n']} turns from "
-            f"{held['test_sources']} unseen scenarios. The shipped model is then refitted on "
-            "all rows.",
+            "## Authored turns: held-out evaluation (20% of scenarios, split by source)",
+            f"A model fitted on the other 80% of authored scenarios and every real turn, scored "
+            f"on {held['n']} turns from {held['test_sources']} unseen authored scenarios. This is "
+            "a sanity check on text the project wrote, not evidence of accuracy on real talk.",
             "",
             _metrics_table(held),
             "",
@@ -91,27 +143,32 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         ]
     if cv:
         parts += [
-            f"## Cross-validation ({cv['folds']}-fold, grouped by scenario)",
+            f"## Authored turns: cross-validation ({cv['folds']}-fold, grouped by scenario)",
             _metrics_table(cv),
             "",
         ]
-    if external:
+    coded_external = {k: v for k, v in (external or {}).items() if isinstance(v, dict)
+                      and "per_class" in v}
+    for name, result in coded_external.items():
+        parts += [f"## {name}", result.get("protocol", ""), "", _metrics_table(result), "",
+                  _confusion(result), ""]
+    session_external = {k: v for k, v in (external or {}).items() if k not in coded_external}
+    if session_external:
         parts += ["## External validity (session level)", ""]
-        for name, result in external.items():
+        for name, result in session_external.items():
             parts.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in result.items()))
         parts.append("")
     parts += [
         "## Anchor",
         "On peer-support forum sentences, an in-domain RoBERTa model reaches, after mapping MI "
         "codes to these labels, F1 trust 0.73, neutral 0.82, barrier 0.76 (macro 0.77). The "
-        "figures above are on a different test set (our authored corpus), so they are not "
-        "directly comparable.",
+        "figures above are on different test sets (AnnoMI counselling transcripts, ESConv chat), "
+        "so they are not directly comparable.",
         "",
         "## Known limits",
-        "- The corpus is authored (by the project's LLM helper agents, reviewed by the lead "
-        "engineer) in British English. Authored data is cleaner and more prototypical than real "
-        "sessions; held-out scores on it overstate accuracy on real talk. The external checks "
-        "above are the better guide.",
+        "- Most barrier examples are authored: AnnoMI's demonstration sessions hold few barrier "
+        "turns (about 5%), so barrier_creating is the weakest class on real talk (see the real-"
+        "turn figures). Authored held-out scores overstate accuracy on real talk.",
         "- One turn and the client's previous turn are all the model sees. Patterns over a "
         "whole session (a stream of closed questions, a slow drift) are left to the session "
         "metrics.",

@@ -137,7 +137,7 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
 
 DEFAULT_SETTINGS: dict[str, float] = {"C": 0.5, "real_weight": 1.0}
 SETTINGS_GRID: tuple[dict[str, float], ...] = tuple(
-    {"C": c, "real_weight": w} for c in (0.25, 0.5, 1.0) for w in (1.0, 3.0))
+    {"C": c, "real_weight": w} for c in (0.1, 0.5) for w in (1.0, 3.0, 10.0))
 INNER_FOLDS = 3
 
 
@@ -233,6 +233,7 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
     y = corpus["label"].to_numpy()
     groups = corpus["source"].to_numpy()
     predicted = np.empty(len(real), dtype=object)
+    confidence = np.zeros(len(real))
     chosen = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(real, groups=groups[real])):
         fit_rows = np.concatenate([authored, real[train]])
@@ -240,15 +241,35 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
                     else dict(DEFAULT_SETTINGS))
         chosen.append(settings)
         model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
-        predicted[test] = model.predict(X.iloc[real[test]])
+        proba = model.predict_proba(X.iloc[real[test]])
+        predicted[test] = model.classes_[proba.argmax(axis=1)]
+        confidence[test] = proba.max(axis=1)
         if progress:
             progress(f"real-turn fold {k + 1}/{folds}: settings {settings}")
     report = classification_report(y[real], predicted.tolist())
+    report["barrier_by_confidence"] = barrier_by_confidence(y[real], predicted, confidence)
     report.update(folds=folds, settings_per_fold=chosen,
                   protocol=f"{folds}-fold CV grouped by transcript on the coded real turns"
                   + (", settings chosen by inner grouped CV in each training fold" if tune
                      else ", fixed settings") + "; every authored turn trains")
     return report, predicted
+
+
+CONFIDENCE_STEPS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def barrier_by_confidence(y_true: Sequence[str], predicted: Sequence[str],
+                          confidence: np.ndarray) -> list[dict]:
+    """Precision and recall of barrier_creating counting only labels at or above each
+    confidence: where the feedback report's line between a finding and "uncertain" comes from."""
+    gold = np.asarray(y_true) == "barrier_creating"
+    out = []
+    for step in CONFIDENCE_STEPS:
+        flagged = (np.asarray(predicted) == "barrier_creating") & (confidence >= step)
+        out.append({"min_confidence": step, "flagged": int(flagged.sum()),
+                    "precision": round(float(gold[flagged].mean()), 4) if flagged.any() else None,
+                    "recall": round(float(flagged[gold].mean()), 4) if gold.any() else None})
+    return out
 
 
 def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
@@ -371,6 +392,10 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
                      "client turn's word n-grams, and detector features -> LinearSVC with "
                      "sigmoid calibration; real turns weighted by real_weight",
     }
+    if coded:
+        from .coded import agreement, load_codes
+
+        meta["coding_agreement"] = {Path(p).name: agreement(load_codes(p)) for p in coded}
     if len(real) and tune:
         say("choosing settings by grouped CV on the real turns")
         settings, scores = choose_settings(corpus, X, np.arange(len(corpus)), seed,

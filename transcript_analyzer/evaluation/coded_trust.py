@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..classifier.model import LABELS
@@ -84,11 +83,3 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, data_files: dict
     """The report table alone, with the same interface as the other evaluations."""
     return evaluate_with_confusion(path, data_files=data_files, folds=folds, **options)[0]
 
-
-def confident_barriers(labelled: pd.DataFrame, confidence: np.ndarray, threshold: float) -> dict:
-    """Precision and recall of barrier_creating among turns above `threshold` confidence."""
-    above = (labelled["predicted"] == "barrier_creating").to_numpy() & (confidence >= threshold)
-    gold = (labelled["label"] == "barrier_creating").to_numpy()
-    return {"threshold": threshold, "flagged": int(above.sum()),
-            "precision": float(gold[above].mean()) if above.any() else float("nan"),
-            "recall": float(above[gold].mean()) if gold.any() else float("nan")}
