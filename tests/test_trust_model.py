@@ -187,3 +187,23 @@ def test_evaluate_trust_labels_with_a_user_model_and_with_cv(small_corpus, tmp_p
         table = pd.read_csv(tmp_path / "r.csv")
         assert set(table["label"]) >= {"trust_building", "neutral", "barrier_creating"}
         assert table["f1"].between(0, 1).all()
+
+
+def test_report_threshold_is_the_one_measured_for_the_shipped_model():
+    """The feedback report's line between a barrier finding and "uncertain" is the confidence
+    the shipped model's training measured on real turns; retraining must move both together."""
+    from transcript_analyzer.report.feedback import FINDING_CONFIDENCE
+
+    meta = json.loads((shipped_model_dir() / "meta.json").read_text())
+    assert FINDING_CONFIDENCE == meta["real_cross_validation"]["finding_confidence"]
+
+
+def test_finding_confidence_is_the_lowest_step_right_half_the_time():
+    from transcript_analyzer.classifier.train import finding_confidence
+
+    curve = [{"min_confidence": 0.0, "flagged": 100, "precision": 0.3},
+             {"min_confidence": 0.6, "flagged": 40, "precision": 0.55},
+             {"min_confidence": 0.8, "flagged": 5, "precision": 0.9}]
+    assert finding_confidence(curve) == 0.6
+    curve[1]["precision"] = 0.45
+    assert finding_confidence(curve) == 0.8  # too few flagged to count, so the highest step

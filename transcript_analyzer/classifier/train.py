@@ -248,6 +248,7 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
             progress(f"real-turn fold {k + 1}/{folds}: settings {settings}")
     report = classification_report(y[real], predicted.tolist())
     report["barrier_by_confidence"] = barrier_by_confidence(y[real], predicted, confidence)
+    report["finding_confidence"] = finding_confidence(report["barrier_by_confidence"])
     report.update(folds=folds, settings_per_fold=chosen,
                   protocol=f"{folds}-fold CV grouped by transcript on the coded real turns"
                   + (", settings chosen by inner grouped CV in each training fold" if tune
@@ -256,6 +257,19 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
 
 
 CONFIDENCE_STEPS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+FINDING_PRECISION = 0.5
+MIN_FLAGGED = 10
+
+
+def finding_confidence(curve: Sequence[dict]) -> float:
+    """The lowest confidence at which out-of-fold barrier labels on real turns are right at
+    least FINDING_PRECISION of the time (over at least MIN_FLAGGED turns): below it a barrier
+    label is more likely wrong than right, so the feedback report calls it uncertain."""
+    for step in curve:
+        if (step["precision"] is not None and step["flagged"] >= MIN_FLAGGED
+                and step["precision"] >= FINDING_PRECISION):
+            return float(step["min_confidence"])
+    return float(curve[-1]["min_confidence"])
 
 
 def barrier_by_confidence(y_true: Sequence[str], predicted: Sequence[str],
