@@ -14,7 +14,7 @@ from .conftest import SAMPLES, write
 
 PINNED_UTTERANCES = ["transcript_id", "turn_index", "speaker", "role", "text", "word_count",
                      "question_type", "reflection_type", "trust_label", "trust_confidence",
-                     "jargon_terms", "source"]
+                     "trust_theme", "jargon_terms", "source"]
 PINNED_SESSIONS = ["transcript_id", "source", "n_turns", "supporter", "role_source",
                    "supporter_words", "client_words", "supporter_talk_share", "open_questions",
                    "closed_questions", "percent_open_questions", "simple_reflections",

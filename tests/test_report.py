@@ -202,6 +202,29 @@ def test_every_confident_barrier_turn_is_to_work_on_with_its_theme_and_one_alter
         "comorbidity": ("a few things going on at once", "more than one"), "IAPT": ()}
 
 
+def test_the_models_deciding_theme_comes_first_and_explains_an_unflagged_turn():
+    """A barrier turn no detector flags takes its reason from `trust_theme`; a flagged one
+    keeps the flag's theme after the model's; a trust turn names the model's move."""
+    from transcript_analyzer.report.feedback import build_feedback
+
+    bc = {"trust_label": "barrier_creating", "trust_confidence": 0.9}
+    frame = _frame([
+        {"role": "client", "trust_label": None, "text": "I keep missing the meetings."},
+        {**bc, "trust_theme": "warning", "text": "Keep that up and you'll lose the flat."},
+        {**bc, "trust_theme": "judging", "directive": 1, "text": "Stop being lazy and go."},
+        {**bc, "trust_theme": "no_such_theme", "text": "Right, well."},
+        {"trust_label": "trust_building", "trust_confidence": 0.95, "trust_theme": "check_in",
+         "text": "I think I turned into one more person telling you what to do. Is that fair?"},
+    ])
+    fb = build_feedback(frame, _session())
+    work = {m.turn.turn_index: m for m in fb.to_work_on}
+    assert [t.key for t in work[1].themes] == ["warning"]
+    assert [t.key for t in work[2].themes] == ["judging", "directing"]
+    assert [t.key for t in work[3].themes] == ["unexplained"]
+    strengths = {m.turn.turn_index: m for m in fb.strengths}
+    assert [t.key for t in strengths[4].themes] == ["check_in"]
+
+
 def test_feedback_data_uses_codebook_themes_and_reference_points():
     themes = load_json("feedback", "themes.json")
     assert set(themes["barrier_themes"]) == set(BARRIER_THEMES) | {"unexplained"}

@@ -98,6 +98,54 @@ def test_saved_and_reloaded_model_reproduces_the_fitted_pipeline(small_corpus, t
     assert abs(model.predict_proba(X.to_dict("records")) - pipeline.predict_proba(X)).max() < 1e-9
 
 
+THEMES = ["open_question", "reflection", "affirmation", "autonomy", "validation", "fixing",
+          "judging", "minimising", "directing", "jargon", "greeting", "logistics", "filler",
+          "closed_question", "closing"]
+
+
+@pytest.fixture(scope="module")
+def themed_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("themed")
+    rows = [{"text": t, "client_prev": p, "label": label, "theme": THEMES[i % len(ROWS)],
+             "source": f"s{i % 5}"} for i, (t, p, label) in enumerate(ROWS * 4)]
+    pd.DataFrame(rows).to_csv(folder / "mine.csv", index=False)
+    return folder
+
+
+def test_a_theme_is_predicted_and_always_belongs_to_the_label(themed_corpus, tmp_path):
+    """The deciding theme comes from the same single pass as the label, is one of the codebook
+    themes of that label, and the saved model reproduces the fitted theme head."""
+    from transcript_analyzer.classifier.train import featurise_corpus, load_corpus
+    from transcript_analyzer.nlp import shared_pipeline
+
+    model_dir = _train(themed_corpus, tmp_path / "m")
+    model = TrustModel.load(model_dir)
+    owners = dict(model.themes)
+    assert set(owners) == set(THEMES)
+    corpus = load_corpus([themed_corpus / "mine.csv"])
+    rows = featurise_corpus(corpus, shared_pipeline()).to_dict("records")
+    predicted = model.predict_with_themes(rows)
+    assert [(label, c) for label, c, _ in predicted] == model.predict(rows)
+    assert all(owners[theme] == label for label, _, theme in predicted)
+    # trained on these very rows, the head gives most of them back (in-sample, a sanity check)
+    right = sum(theme == gold for (_, _, theme), gold in zip(predicted, corpus["theme"]))
+    assert right / len(rows) > 0.8
+
+
+def test_scoring_writes_the_theme_and_the_report_names_it(themed_corpus, tmp_path):
+    model = _train(themed_corpus, tmp_path / "m")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["score", str(SAMPLES / "mixed_youth_zoom.vtt"), "--model",
+                                       str(model), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0
+    utt = pd.read_csv(out / "utterances.csv", keep_default_na=False)
+    sup = utt[utt["role"] == "supporter"]
+    owners = dict(TrustModel.load(model).themes)
+    assert (sup["trust_theme"] != "").all()
+    assert all(owners[t] == label for t, label in zip(sup["trust_theme"], sup["trust_label"]))
+    assert (utt.loc[utt["role"] != "supporter", "trust_theme"] == "").all()
+
+
 def test_user_model_scores_with_confidence(small_corpus, tmp_path):
     model = _train(small_corpus, tmp_path / "m")
     out = tmp_path / "o"
@@ -196,6 +244,13 @@ def test_report_threshold_is_the_one_measured_for_the_shipped_model():
 
     meta = json.loads((shipped_model_dir() / "meta.json").read_text())
     assert FINDING_CONFIDENCE == meta["real_cross_validation"]["finding_confidence"]
+
+
+def test_shipped_model_names_a_reason_for_every_turn():
+    """The shipped model predicts the deciding theme of every label it gives."""
+    meta = json.loads((shipped_model_dir() / "meta.json").read_text())
+    model = TrustModel.load(shipped_model_dir())
+    assert meta["themes"] and {label for _, label in model.themes} == set(model.classes)
 
 
 def test_finding_confidence_is_the_lowest_step_right_half_the_time():

@@ -49,7 +49,7 @@ def mark_ruptures(rows: list[dict[str, Any]]) -> int:
 
 
 _EMPTY = {"question_type": "none", "reflection_type": "none", "trust_label": None,
-          "trust_confidence": None, "jargon_terms": "", "jargon_rules": "",
+          "trust_confidence": None, "trust_theme": None, "jargon_terms": "", "jargon_rules": "",
           "jargon_alternatives": "", **{flag: None for flag in FLAGS}}
 
 
@@ -76,7 +76,7 @@ def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier:
     for _ in nlp.pipe(supporter_docs):
         pass
     features = [turn_features(doc) for doc in supporter_docs]
-    predictions = classifier.predict(features)
+    predictions = classifier.predict_with_themes(features)
     by_doc = {id(doc): (f, p) for doc, f, p in zip(supporter_docs, features, predictions)}
 
     results = []
@@ -97,13 +97,14 @@ def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier:
                 "source": transcript.source,
             }
             if id(doc) in by_doc:
-                feature, (label, confidence) = by_doc[id(doc)]
+                feature, (label, confidence, theme) = by_doc[id(doc)]
                 hits = doc._.ta_jargon or []
                 row.update(
                     question_type=doc._.ta_question_type,
                     reflection_type=doc._.ta_reflection_type,
                     trust_label=label,
                     trust_confidence=confidence,
+                    trust_theme=theme or None,
                     jargon_terms="; ".join(h.text for h in hits),
                     jargon_rules="; ".join(h.rule for h in hits),
                     jargon_alternatives="; ".join(

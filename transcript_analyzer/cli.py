@@ -423,7 +423,7 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
             if esconv:
                 external["ESConv test, seeker empathy"] = esconv_empathy_spearman(esconv, model)
         if evaluate_codes:
-            from .classifier.train import classification_report
+            from .classifier.train import classification_report, theme_report
             from .evaluation.coded_trust import predict_coded
 
             for path in evaluate_codes:
@@ -431,6 +431,8 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
                     path, {"annomi_dev": annomi, "esconv_test": esconv}, model_dir=out_dir)
                 external[f"Coded real turns: {Path(path).name}"] = {
                     **classification_report(labelled["label"], labelled["predicted"]),
+                    "themes": theme_report(labelled["label"], labelled["theme"],
+                                           labelled["predicted"], labelled["predicted_theme"]),
                     "protocol": protocol}
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
@@ -446,6 +448,10 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
                        f"{report['per_class']['barrier_creating']['f1']:.3f} (precision "
                        f"{report['per_class']['barrier_creating']['precision']:.3f}), kappa "
                        f"{report['kappa']:.3f}", err=True)
+            if report.get("themes"):
+                click.echo(f"  theme right {report['themes']['accuracy']:.3f} of turns, "
+                           f"{report['themes']['accuracy_when_label_right']:.3f} when the label "
+                           "is right", err=True)
     if meta.get("real_session_auc"):
         click.echo(f"Session trust index vs MI quality, out of fold: ROC AUC "
                    f"{meta['real_session_auc']['roc_auc']:.3f}", err=True)

@@ -12,7 +12,7 @@ SEGMENTS: tuple[str, ...] = ("opening", "middle", "closing")
 UTTERANCE_COLUMNS: tuple[str, ...] = (
     "transcript_id", "turn_index", "speaker", "role", "text", "word_count", "start", "end",
     "question_type", "reflection_type", "trust_label", "trust_confidence",
-    "jargon_terms", "jargon_alternatives", "jargon_rules", *FLAGS, "segment", "rupture",
+    "trust_theme", "jargon_terms", "jargon_alternatives", "jargon_rules", *FLAGS, "segment", "rupture",
     "source",
 )
 

@@ -117,6 +117,7 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
             "",
             _confusion(real),
             "",
+            *_themes(real),
             "### Confidence of barrier labels (same out-of-fold labels)",
             "| min confidence | flagged | precision | recall |",
             "|---|---|---|---|",
@@ -151,7 +152,7 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
                       and "per_class" in v}
     for name, result in coded_external.items():
         parts += [f"## {name}", result.get("protocol", ""), "", _metrics_table(result), "",
-                  _confusion(result), ""]
+                  _confusion(result), "", *_themes(result)]
     session_external = {k: v for k, v in (external or {}).items() if k not in coded_external}
     if session_external:
         parts += ["## External validity (session level)", ""]
@@ -178,6 +179,19 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _themes(report: dict) -> list[str]:
+    """The deciding-theme figures of one evaluation, when the model predicts themes."""
+    themes = report.get("themes")
+    if not themes:
+        return []
+    barrier = themes["barrier_accuracy_when_label_right"]
+    return [f"Deciding theme (the reason the report gives): the coders' theme on "
+            f"{themes['accuracy']:.1%} of the {themes['n']} turns, "
+            f"{themes['accuracy_when_label_right']:.1%} of those whose label is right"
+            + (f", and {barrier:.1%} of the {themes['barrier_right']} right barrier labels."
+               if barrier is not None else "."), ""]
 
 
 def write_model_card(meta: dict, path: str | Path, external: dict | None = None) -> Path:

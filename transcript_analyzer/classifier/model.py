@@ -38,8 +38,11 @@ def shipped_model_dir() -> Path | None:
     return path if (path / META_FILE).exists() else None
 
 
-def export_model(pipeline: Any) -> tuple[dict, dict[str, np.ndarray]]:
-    """(JSON-able parameters, arrays) of a fitted `train.build_estimator` pipeline."""
+def export_model(pipeline: Any, theme_head: Any = None,
+                 theme_labels: dict[str, str] | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """(JSON-able parameters, arrays) of a fitted `train.build_estimator` pipeline and, when
+    given, the linear theme head fitted on the same features (`theme_labels` maps each theme
+    to the label it belongs to)."""
     features = pipeline.named_steps["features"]
     calibrated = pipeline.named_steps["classifier"]
     if len(calibrated.calibrated_classifiers_) != 1:
@@ -65,6 +68,11 @@ def export_model(pipeline: Any) -> tuple[dict, dict[str, np.ndarray]]:
     arrays["intercept"] = inner.estimator.intercept_
     arrays["calibration_a"] = np.array([c.a_ for c in inner.calibrators])
     arrays["calibration_b"] = np.array([c.b_ for c in inner.calibrators])
+    if theme_head is not None:
+        themes = [str(t) for t in theme_head.classes_]
+        params["themes"] = [[t, (theme_labels or {})[t]] for t in themes]
+        arrays["theme_coef"] = theme_head.coef_
+        arrays["theme_intercept"] = theme_head.intercept_
     return params, arrays
 
 
@@ -93,8 +101,19 @@ class TrustModel:
         scale = arrays["max_abs"].astype(float).copy()
         scale[scale == 0] = 1.0  # as MaxAbsScaler does for constant-zero columns
         self.scale = scale
-        # one row of class weights per feature column, so a turn gathers only its own rows
-        self.weights_by_column = np.ascontiguousarray(arrays["coef"].T)
+        # one row of weights per feature column, so a turn gathers only its own rows; the
+        # theme head's columns sit beside the labels' so one pass over the features scores both
+        self.themes = [tuple(pair) for pair in params.get("themes", [])]
+        coef, intercept = arrays["coef"], arrays["intercept"]
+        if self.themes:
+            coef = np.vstack([coef, arrays["theme_coef"]])
+            intercept = np.concatenate([intercept, arrays["theme_intercept"]])
+        self.weights_by_column = np.ascontiguousarray(coef.T)
+        self.intercept = intercept
+        # for each label, the theme columns that may explain it (the codebook's themes per label)
+        self.theme_columns = {label: np.array([len(self.classes) + k for k, (_, owner)
+                                               in enumerate(self.themes) if owner == label])
+                              for label in self.classes}
 
     @classmethod
     def load(cls, directory: str | Path, trust_model: bool = False) -> TrustModel:
@@ -123,11 +142,15 @@ class TrustModel:
             raise ModelError(f"{directory}: cannot load the trust model ({exc})") from None
 
     def decision_function(self, rows: Sequence[dict]) -> np.ndarray:
-        """The linear SVM's scores per class, one row per turn, from the feature matrix the
-        fitted pipeline would build: hashed tf-idf blocks side by side, then one-hot codes,
-        then max-abs-scaled numbers."""
+        """The linear SVM's scores per class, one row per turn."""
+        return self._scores(rows)[:, :len(self.classes)]
+
+    def _scores(self, rows: Sequence[dict]) -> np.ndarray:
+        """Label scores, then theme scores, from the feature matrix the fitted pipeline would
+        build: hashed tf-idf blocks side by side, then one-hot codes, then max-abs-scaled
+        numbers."""
         n = len(rows)
-        decision = np.zeros((n, len(self.classes)))
+        decision = np.zeros((n, self.weights_by_column.shape[1]))
         offset = 0
         for column, block in self.blocks:
             row_ids, columns, weights = block.transform([str(r[column]) for r in rows])
@@ -139,7 +162,7 @@ class TrustModel:
             [[float(r[c]) for c in self.params["numeric"]] for r in rows]).reshape(n, -1)
             / self.scale])
         decision += dense @ self.weights_by_column[offset:offset + dense.shape[1]]
-        return decision + self.arrays["intercept"]
+        return decision + self.intercept
 
     def _accumulate(self, decision: np.ndarray, row_ids: np.ndarray, columns: np.ndarray,
                     weights: np.ndarray) -> None:
@@ -150,7 +173,9 @@ class TrustModel:
 
     def predict_proba(self, rows: Sequence[dict]) -> np.ndarray:
         """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""
-        decision = self.decision_function(rows)
+        return self._calibrate(self.decision_function(rows))
+
+    def _calibrate(self, decision: np.ndarray) -> np.ndarray:
         proba = 1.0 / (1.0 + np.exp(self.arrays["calibration_a"] * decision
                                     + self.arrays["calibration_b"]))
         total = proba.sum(axis=1, keepdims=True)
@@ -158,9 +183,22 @@ class TrustModel:
         return np.divide(proba, total, out=uniform, where=total != 0)
 
     def predict(self, rows: Sequence[dict]) -> list[tuple[str, float | None]]:
+        return [(label, confidence) for label, confidence, _ in self.predict_with_themes(rows)]
+
+    def predict_with_themes(self, rows: Sequence[dict]) -> list[tuple[str, float | None, str]]:
+        """(label, confidence, theme) per turn. The theme is the best-scoring codebook theme of
+        the predicted label, so a label and its reason never disagree; empty for a model
+        trained without themes."""
         if not rows:
             return []
-        proba = self.predict_proba(rows)
+        scores = self._scores(rows)
+        proba = self._calibrate(scores[:, :len(self.classes)])
         best = proba.argmax(axis=1)
-        return [(self.classes[i], float(round(min(1.0, proba[r, i]), 4)))
-                for r, i in enumerate(best)]
+        out = []
+        for r, i in enumerate(best):
+            label = self.classes[i]
+            columns = self.theme_columns[label]
+            theme = (self.themes[int(columns[scores[r, columns].argmax()]) - len(self.classes)][0]
+                     if len(columns) else "")
+            out.append((label, float(round(min(1.0, proba[r, i]), 4)), theme))
+        return out

@@ -149,6 +149,59 @@ def fit_estimator(X: pd.DataFrame, y: np.ndarray, is_real: np.ndarray,
     return build_estimator(seed, float(settings["C"])).fit(X, y, classifier__sample_weight=weights)
 
 
+def theme_labels(corpus: pd.DataFrame) -> dict[str, str]:
+    """Each coded theme and the label it belongs to (its most frequent one), from the rows
+    that carry a theme; a corpus without a `theme` column has none."""
+    if "theme" not in corpus.columns:
+        return {}
+    coded = corpus[corpus["theme"].fillna("").astype(str).str.strip() != ""]
+    return {str(theme): str(group.value_counts().idxmax())
+            for theme, group in coded.groupby("theme")["label"]}
+
+
+def fit_theme_head(pipeline: Pipeline, X: pd.DataFrame, corpus: pd.DataFrame,
+                   is_real: np.ndarray, settings: dict[str, float], seed: int = 0):
+    """A linear SVM over the label model's own features that predicts the deciding codebook
+    theme, so the report can say why; None when fewer than two themes are coded."""
+    themes = corpus["theme"].fillna("").astype(str).to_numpy() if "theme" in corpus else None
+    if themes is None:
+        return None
+    keep = np.flatnonzero(themes != "")
+    if len(np.unique(themes[keep])) < 2:
+        return None
+    weights = np.where(is_real[keep], float(settings["real_weight"]), 1.0)
+    head = LinearSVC(C=float(settings["C"]), class_weight="balanced", random_state=seed,
+                     max_iter=5000)
+    features = pipeline.named_steps["features"].transform(X.iloc[keep])
+    return head.fit(features, themes[keep], sample_weight=weights)
+
+
+def predict_themes(pipeline: Pipeline, head, X: pd.DataFrame, labels: Sequence[str],
+                   owners: dict[str, str]) -> np.ndarray:
+    """The best-scoring theme of each row's predicted label, as `TrustModel` picks it."""
+    scores = head.decision_function(pipeline.named_steps["features"].transform(X))
+    allowed = np.array([[owners.get(str(t)) == label for t in head.classes_] for label in labels])
+    scores = np.where(allowed, scores, -np.inf)
+    picked = head.classes_[scores.argmax(axis=1)]
+    return np.where(allowed.any(axis=1), picked, "")
+
+
+def theme_report(gold_labels: Sequence[str], gold_themes: Sequence[str],
+                 labels: Sequence[str], themes: Sequence[str]) -> dict:
+    """How often the predicted theme is the coders' theme: over all turns, over turns whose
+    label is right, and over right barrier labels (the report's cards)."""
+    gold_labels, gold_themes = np.asarray(gold_labels), np.asarray(gold_themes)
+    right = np.asarray(labels) == gold_labels
+    same = np.asarray(themes) == gold_themes
+    barrier = right & (gold_labels == "barrier_creating")
+    return {"accuracy": round(float(same.mean()), 4),
+            "accuracy_when_label_right": round(float(same[right].mean()), 4) if right.any()
+            else None,
+            "barrier_accuracy_when_label_right": round(float(same[barrier].mean()), 4)
+            if barrier.any() else None,
+            "n": int(len(gold_themes)), "barrier_right": int(barrier.sum())}
+
+
 def _split_real(corpus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     is_real = (corpus["origin"] != "authored").to_numpy()
     return is_real, np.flatnonzero(is_real), np.flatnonzero(~is_real)
@@ -224,16 +277,18 @@ def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: 
 
 def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
                           seed: int = 0, tune: bool = True, progress=None
-                          ) -> tuple[dict, np.ndarray]:
+                          ) -> tuple[dict, np.ndarray, np.ndarray]:
     """Nested CV grouped by transcript on the real turns: each outer fold's settings are chosen
     by inner grouped CV on that fold's training transcripts only, then a model fitted on every
     authored turn and the training transcripts labels the held-out transcripts. Returns the
-    pooled report and the out-of-fold labels (aligned with the real rows)."""
+    pooled report and the out-of-fold labels and themes (aligned with the real rows)."""
     is_real, real, authored = _split_real(corpus)
     y = corpus["label"].to_numpy()
     groups = corpus["source"].to_numpy()
     predicted = np.empty(len(real), dtype=object)
+    themes = np.empty(len(real), dtype=object)
     confidence = np.zeros(len(real))
+    owners = theme_labels(corpus)
     chosen = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(real, groups=groups[real])):
         fit_rows = np.concatenate([authored, real[train]])
@@ -244,16 +299,23 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
         proba = model.predict_proba(X.iloc[real[test]])
         predicted[test] = model.classes_[proba.argmax(axis=1)]
         confidence[test] = proba.max(axis=1)
+        head = fit_theme_head(model, X.iloc[fit_rows], corpus.iloc[fit_rows], is_real[fit_rows],
+                              settings, seed)
+        themes[test] = (predict_themes(model, head, X.iloc[real[test]], predicted[test], owners)
+                        if head is not None else "")
         if progress:
             progress(f"real-turn fold {k + 1}/{folds}: settings {settings}")
     report = classification_report(y[real], predicted.tolist())
     report["barrier_by_confidence"] = barrier_by_confidence(y[real], predicted, confidence)
     report["finding_confidence"] = finding_confidence(report["barrier_by_confidence"])
+    if owners:
+        report["themes"] = theme_report(y[real], corpus["theme"].fillna("").to_numpy()[real],
+                                        predicted, themes)
     report.update(folds=folds, settings_per_fold=chosen,
                   protocol=f"{folds}-fold CV grouped by transcript on the coded real turns"
                   + (", settings chosen by inner grouped CV in each training fold" if tune
                      else ", fixed settings") + "; every authored turn trains")
-    return report, predicted
+    return report, predicted, themes
 
 
 CONFIDENCE_STEPS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -287,13 +349,14 @@ def barrier_by_confidence(y_true: Sequence[str], predicted: Sequence[str],
 
 
 def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
-               check_rows: pd.DataFrame | None = None) -> Path:
+               check_rows: pd.DataFrame | None = None, theme_head=None,
+               owners: dict[str, str] | None = None) -> Path:
     """Write model.npz (arrays), model.json (parameters) and meta.json (with their sha256).
 
     With `check_rows`, the model as loaded back from disk must reproduce the pipeline's
     probabilities on them, so the plain-array model cannot drift from what was evaluated.
     """
-    params, arrays = export_model(pipeline)
+    params, arrays = export_model(pipeline, theme_head, owners)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MODEL_FILE).write_bytes(save_arrays(arrays))
@@ -304,9 +367,17 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
     if check_rows is not None and len(check_rows):
-        saved = TrustModel.load(out).predict_proba(check_rows.to_dict("records"))
+        loaded = TrustModel.load(out)
+        records = check_rows.to_dict("records")
+        saved = loaded.predict_proba(records)
         if not np.allclose(saved, pipeline.predict_proba(check_rows), atol=1e-9):
             raise RuntimeError("the saved trust model does not reproduce the fitted pipeline")
+        if theme_head is not None:
+            predicted = loaded.predict_with_themes(records)
+            expected = predict_themes(pipeline, theme_head, check_rows,
+                                      [label for label, _, _ in predicted], owners or {})
+            if list(expected) != [theme for _, _, theme in predicted]:
+                raise RuntimeError("the saved theme head does not reproduce the fitted one")
     return out / MODEL_FILE
 
 
@@ -422,7 +493,7 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
             meta["heldout_20pct_by_source"] = evaluate_heldout(corpus, X, seed, settings)
             meta["cross_validation"] = cross_validate(corpus, X, folds, seed, settings)
         if len(real):
-            report, labels = real_cross_validation(corpus, X, folds, seed, tune, progress)
+            report, labels, _ = real_cross_validation(corpus, X, folds, seed, tune, progress)
             meta["real_cross_validation"] = report
             annomi = (data_files or {}).get("annomi_dev")
             auc = _session_auc(corpus, real, labels, annomi) if annomi else None
@@ -430,5 +501,8 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
                 meta["real_session_auc"] = auc
     say("fitting the final model on every turn")
     pipeline = fit_estimator(X, corpus["label"].to_numpy(), is_real, settings, seed)
-    save_model(pipeline, out_dir, meta, check_rows=X)
+    owners = theme_labels(corpus)
+    head = fit_theme_head(pipeline, X, corpus, is_real, settings, seed) if owners else None
+    meta["themes"] = sorted(owners) if head is not None else []
+    save_model(pipeline, out_dir, meta, check_rows=X, theme_head=head, owners=owners)
     return json.loads((Path(out_dir) / META_FILE).read_text(encoding="utf-8"))

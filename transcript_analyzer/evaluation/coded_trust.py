@@ -27,7 +27,8 @@ def predict_coded(path: str | Path, data_files: dict, *, folds: int | None = Non
                   model_dir: str | None = None, trust_model: bool = False,
                   corpus: Sequence[str | Path] = (), seed: int = 0, progress=None
                   ) -> tuple[pd.DataFrame, str]:
-    """The joined coded turns with a `predicted` column, and how they were predicted."""
+    """The joined coded turns with `predicted` and `predicted_theme` columns, and how they were
+    predicted."""
     from ..classifier import load_classifier
     from ..classifier.coded import load_codes
     from ..classifier.train import featurise_corpus, real_cross_validation, training_corpus
@@ -38,16 +39,17 @@ def predict_coded(path: str | Path, data_files: dict, *, folds: int | None = Non
     if folds:
         frame = training_corpus(corpus, [path], data_files)
         X = featurise_corpus(frame, shared_pipeline())
-        report, labels = real_cross_validation(frame, X, folds, seed, tune=True,
-                                               progress=progress)
-        real = frame[frame["origin"] != "authored"].assign(predicted=labels)
+        report, labels, themes = real_cross_validation(frame, X, folds, seed, tune=True,
+                                                       progress=progress)
+        real = frame[frame["origin"] != "authored"].assign(predicted=labels,
+                                                          predicted_theme=themes)
         return real, report["protocol"] + (" (and the authored corpus)" if corpus else "")
     from ..classifier.coded import join_text
 
     frame = join_text(codes, data_files, path)
     X = featurise_corpus(frame, shared_pipeline())
     model = load_classifier(model_dir, trust_model=trust_model)
-    predicted = [label for label, _ in model.predict(X.to_dict("records"))]
+    predicted = model.predict_with_themes(X.to_dict("records"))
     if getattr(model, "name", "") != "model":
         protocol = "rule classifier (no trained model installed)"
     else:
@@ -56,7 +58,8 @@ def predict_coded(path: str | Path, data_files: dict, *, folds: int | None = Non
             protocol += ", in-sample: the model was trained on these turns"
         else:
             protocol += ", never trained on these turns"
-    return frame.assign(predicted=predicted), protocol
+    return frame.assign(predicted=[label for label, _, _ in predicted],
+                        predicted_theme=[theme for _, _, theme in predicted]), protocol
 
 
 def evaluate_with_confusion(path: str | Path, *, data_files: dict, folds: int | None = None,
@@ -73,6 +76,14 @@ def evaluate_with_confusion(path: str | Path, *, data_files: dict, folds: int | 
     name = Path(path).name
     rows = code_rows(labelled["label"].tolist(), labelled["predicted"].tolist(), "trust",
                      LABELS, dataset=name, protocol=protocol)
+    # the deciding theme, per barrier theme the coders used and over all themes (kappa, macro-F1)
+    gold_themes = labelled["theme"].fillna("").astype(str).tolist()
+    barrier = sorted({t for t, label in zip(gold_themes, labelled["label"])
+                      if label == "barrier_creating" and t})
+    theme_rows = code_rows(gold_themes, labelled["predicted_theme"].fillna("").astype(str).tolist(),
+                           "trust_theme", sorted(set(gold_themes) - {""}), dataset=name,
+                           protocol=protocol)
+    rows += [r for r in theme_rows if r["label"] in barrier or r["label"] not in gold_themes]
     matrix = pd.crosstab(labelled["label"], labelled["predicted"]).reindex(
         index=list(LABELS), columns=list(LABELS), fill_value=0)
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS)), matrix

@@ -211,14 +211,27 @@ def _flag(row: Mapping, column: str) -> bool:
     return bool(n)
 
 
+def _model_theme(row: Mapping, known: Mapping) -> list[str]:
+    """The trust model's deciding theme (`trust_theme`) when the report can explain it."""
+    theme = row.get("trust_theme")
+    if theme == "reflection" and row.get("reflection_type") == "complex":
+        theme = "complex_reflection"
+    return [theme] if isinstance(theme, str) and theme in known and theme != "unexplained" else []
+
+
 def barrier_themes_of(row: Mapping) -> tuple[Theme, ...]:
-    """Codebook barrier themes a turn's detector flags explain, or `unexplained`."""
-    keys = [theme for column, theme in _themes_data()["flag_themes"].items() if _flag(row, column)]
+    """The model's deciding theme, then the barrier themes the detector flags explain, or
+    `unexplained` when neither names one."""
+    keys = _model_theme(row, _themes_data()["barrier_themes"])
+    for column, theme in _themes_data()["flag_themes"].items():
+        if _flag(row, column) and theme not in keys:
+            keys.append(theme)
     return tuple(barrier_theme(k) for k in (keys or ["unexplained"]))
 
 
 def trust_themes_of(row: Mapping) -> tuple[Theme, ...]:
-    keys: list[str] = []
+    """The model's deciding theme, then the trust moves the detectors found."""
+    keys: list[str] = _model_theme(row, _themes_data()["trust_themes"])
     for column, wanted, theme in _themes_data()["strength_signals"]:
         value = row.get(column)
         hit = value == wanted if isinstance(wanted, str) else number(value) == wanted
