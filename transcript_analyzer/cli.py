@@ -423,7 +423,8 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
             if esconv:
                 external["ESConv test, seeker empathy"] = esconv_empathy_spearman(esconv, model)
         if evaluate_codes:
-            from .classifier.train import classification_report, theme_report
+            from .classifier.themes import theme_report
+            from .classifier.train import classification_report
             from .evaluation.coded_trust import predict_coded
 
             for path in evaluate_codes:

@@ -118,6 +118,7 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
             _confusion(real),
             "",
             *_themes(real),
+            *_calibration(real, meta),
             "### Confidence of barrier labels (same out-of-fold labels)",
             "| min confidence | flagged | precision | recall |",
             "|---|---|---|---|",
@@ -179,6 +180,19 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _calibration(report: dict, meta: dict) -> list[str]:
+    """How well `trust_confidence` matches how often the label is right, on real turns."""
+    now = report.get("calibration")
+    if not now:
+        return []
+    before = report.get("calibration_if_fitted_on_all_turns")
+    return [f"Confidence: {meta.get('calibration', 'sigmoid calibration')}. Expected "
+            f"calibration error of the top label's confidence on these out-of-fold turns: "
+            f"**{now['ece']:.3f}**"
+            + (f" (the same models with their sigmoids fitted on all training turns, mostly "
+               f"authored: {before['ece']:.3f})" if before else "") + ".", ""]
 
 
 def _themes(report: dict) -> list[str]:

@@ -71,7 +71,7 @@ def export_model(pipeline: Any, theme_head: Any = None,
     if theme_head is not None:
         themes = [str(t) for t in theme_head.classes_]
         params["themes"] = [[t, (theme_labels or {})[t]] for t in themes]
-        arrays["theme_coef"] = theme_head.coef_
+        arrays["theme_coef"] = theme_head.coef_.astype(np.float32)  # see train.fit_theme_head
         arrays["theme_intercept"] = theme_head.intercept_
     return params, arrays
 
@@ -166,10 +166,12 @@ class TrustModel:
 
     def _accumulate(self, decision: np.ndarray, row_ids: np.ndarray, columns: np.ndarray,
                     weights: np.ndarray) -> None:
+        if not len(row_ids):
+            return
         contributions = self.weights_by_column[columns] * weights[:, None]
-        for k in range(decision.shape[1]):
-            decision[:, k] += np.bincount(row_ids, weights=contributions[:, k],
-                                          minlength=len(decision))
+        # entries come in row order, so each row's sum is one slice: one call for every column
+        starts = np.flatnonzero(np.r_[True, row_ids[1:] != row_ids[:-1]])
+        decision[row_ids[starts]] += np.add.reduceat(contributions, starts, axis=0)
 
     def predict_proba(self, rows: Sequence[dict]) -> np.ndarray:
         """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""

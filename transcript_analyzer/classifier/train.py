@@ -27,6 +27,7 @@ from sklearn.svm import LinearSVC
 
 from ..errors import TranscriptReadError
 from ..resources import file_sha256
+from .calibration import CALIBRATION_FOLDS, calibrate_on_real, calibration_report, proba_with
 from .features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, featurise
 from .model import (
     LABELS,
@@ -37,6 +38,7 @@ from .model import (
     export_model,
     save_arrays,
 )
+from .themes import fit_theme_head, predict_themes, theme_labels, theme_report
 
 REQUIRED_COLUMNS = ("text", "label")
 
@@ -135,71 +137,26 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     }
 
 
-DEFAULT_SETTINGS: dict[str, float] = {"C": 0.5, "real_weight": 1.0}
+# the settings the shipped model was tuned to (its meta.json "settings"), so that
+# `train --no-tune` rebuilds it
+DEFAULT_SETTINGS: dict[str, float] = {"C": 0.1, "real_weight": 3.0}
 SETTINGS_GRID: tuple[dict[str, float], ...] = tuple(
     {"C": c, "real_weight": w} for c in (0.1, 0.5) for w in (1.0, 3.0, 10.0))
 INNER_FOLDS = 3
 
 
 def fit_estimator(X: pd.DataFrame, y: np.ndarray, is_real: np.ndarray,
-                  settings: dict[str, float], seed: int = 0) -> Pipeline:
+                  settings: dict[str, float], seed: int = 0,
+                  groups: np.ndarray | None = None) -> Pipeline:
     """Fit with real turns weighted by `real_weight`: they are fewer than the authored ones and
-    they are the register the model has to work in."""
+    they are the register the model has to work in. With the transcripts of the real turns
+    (`groups`), the confidence is then calibrated on real turns only (`calibrate_on_real`)."""
     weights = np.where(is_real, float(settings["real_weight"]), 1.0)
-    return build_estimator(seed, float(settings["C"])).fit(X, y, classifier__sample_weight=weights)
-
-
-def theme_labels(corpus: pd.DataFrame) -> dict[str, str]:
-    """Each coded theme and the label it belongs to (its most frequent one), from the rows
-    that carry a theme; a corpus without a `theme` column has none."""
-    if "theme" not in corpus.columns:
-        return {}
-    coded = corpus[corpus["theme"].fillna("").astype(str).str.strip() != ""]
-    return {str(theme): str(group.value_counts().idxmax())
-            for theme, group in coded.groupby("theme")["label"]}
-
-
-def fit_theme_head(pipeline: Pipeline, X: pd.DataFrame, corpus: pd.DataFrame,
-                   is_real: np.ndarray, settings: dict[str, float], seed: int = 0):
-    """A linear SVM over the label model's own features that predicts the deciding codebook
-    theme, so the report can say why; None when fewer than two themes are coded."""
-    themes = corpus["theme"].fillna("").astype(str).to_numpy() if "theme" in corpus else None
-    if themes is None:
-        return None
-    keep = np.flatnonzero(themes != "")
-    if len(np.unique(themes[keep])) < 2:
-        return None
-    weights = np.where(is_real[keep], float(settings["real_weight"]), 1.0)
-    head = LinearSVC(C=float(settings["C"]), class_weight="balanced", random_state=seed,
-                     max_iter=5000)
-    features = pipeline.named_steps["features"].transform(X.iloc[keep])
-    return head.fit(features, themes[keep], sample_weight=weights)
-
-
-def predict_themes(pipeline: Pipeline, head, X: pd.DataFrame, labels: Sequence[str],
-                   owners: dict[str, str]) -> np.ndarray:
-    """The best-scoring theme of each row's predicted label, as `TrustModel` picks it."""
-    scores = head.decision_function(pipeline.named_steps["features"].transform(X))
-    allowed = np.array([[owners.get(str(t)) == label for t in head.classes_] for label in labels])
-    scores = np.where(allowed, scores, -np.inf)
-    picked = head.classes_[scores.argmax(axis=1)]
-    return np.where(allowed.any(axis=1), picked, "")
-
-
-def theme_report(gold_labels: Sequence[str], gold_themes: Sequence[str],
-                 labels: Sequence[str], themes: Sequence[str]) -> dict:
-    """How often the predicted theme is the coders' theme: over all turns, over turns whose
-    label is right, and over right barrier labels (the report's cards)."""
-    gold_labels, gold_themes = np.asarray(gold_labels), np.asarray(gold_themes)
-    right = np.asarray(labels) == gold_labels
-    same = np.asarray(themes) == gold_themes
-    barrier = right & (gold_labels == "barrier_creating")
-    return {"accuracy": round(float(same.mean()), 4),
-            "accuracy_when_label_right": round(float(same[right].mean()), 4) if right.any()
-            else None,
-            "barrier_accuracy_when_label_right": round(float(same[barrier].mean()), 4)
-            if barrier.any() else None,
-            "n": int(len(gold_themes)), "barrier_right": int(barrier.sum())}
+    pipeline = build_estimator(seed, float(settings["C"])).fit(
+        X, y, classifier__sample_weight=weights)
+    if groups is not None:
+        calibrate_on_real(pipeline, X, y, is_real, weights, groups, settings, seed)
+    return pipeline
 
 
 def _split_real(corpus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -225,7 +182,8 @@ def choose_settings(corpus: pd.DataFrame, X: pd.DataFrame, rows: np.ndarray, see
         predicted = np.empty(len(real), dtype=object)
         for train, test in GroupKFold(INNER_FOLDS).split(real, groups=groups[real]):
             fit_rows = np.concatenate([authored, real[train]])
-            model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
+            model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed,
+                                  groups[fit_rows])
             predicted[test] = model.predict(X.iloc[real[test]])
         macro = float(np.mean(precision_recall_fscore_support(
             y[real], predicted.tolist(), labels=list(LABELS), zero_division=0)[2]))
@@ -251,7 +209,7 @@ def evaluate_heldout(corpus: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
     train = np.concatenate([authored[train_a], real])
     test = authored[test_a]
     model = fit_estimator(X.iloc[train], corpus["label"].to_numpy()[train], is_real[train],
-                          settings or DEFAULT_SETTINGS, seed)
+                          settings or DEFAULT_SETTINGS, seed, corpus["source"].to_numpy()[train])
     report = classification_report(corpus["label"].iloc[test], model.predict(X.iloc[test]))
     report["test_sources"] = int(corpus["source"].iloc[test].nunique())
     return report
@@ -268,7 +226,8 @@ def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: 
             authored, groups=corpus["source"].to_numpy()[authored]):
         fit_rows = np.concatenate([authored[train], real])
         model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows],
-                              settings or DEFAULT_SETTINGS, seed)
+                              settings or DEFAULT_SETTINGS, seed,
+                              corpus["source"].to_numpy()[fit_rows])
         predicted[test] = model.predict(X.iloc[authored[test]])
     report = classification_report(y[authored], predicted.tolist())
     report["folds"] = folds
@@ -288,6 +247,7 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
     predicted = np.empty(len(real), dtype=object)
     themes = np.empty(len(real), dtype=object)
     confidence = np.zeros(len(real))
+    authored_calibrated = np.full((len(real), len(LABELS)), np.nan)
     owners = theme_labels(corpus)
     chosen = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(real, groups=groups[real])):
@@ -295,10 +255,14 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
         settings = (choose_settings(corpus, X, fit_rows, seed, progress=progress)[0] if tune
                     else dict(DEFAULT_SETTINGS))
         chosen.append(settings)
-        model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
+        model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed,
+                              groups[fit_rows])
         proba = model.predict_proba(X.iloc[real[test]])
         predicted[test] = model.classes_[proba.argmax(axis=1)]
         confidence[test] = proba.max(axis=1)
+        if hasattr(model, "authored_calibration_"):
+            authored_calibrated[test] = proba_with(model, X.iloc[real[test]],
+                                                   model.authored_calibration_)
         head = fit_theme_head(model, X.iloc[fit_rows], corpus.iloc[fit_rows], is_real[fit_rows],
                               settings, seed)
         themes[test] = (predict_themes(model, head, X.iloc[real[test]], predicted[test], owners)
@@ -308,6 +272,11 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
     report = classification_report(y[real], predicted.tolist())
     report["barrier_by_confidence"] = barrier_by_confidence(y[real], predicted, confidence)
     report["finding_confidence"] = finding_confidence(report["barrier_by_confidence"])
+    report["calibration"] = calibration_report(predicted == y[real], confidence)
+    if not np.isnan(authored_calibrated).any():
+        before = np.asarray(LABELS)[authored_calibrated.argmax(axis=1)]
+        report["calibration_if_fitted_on_all_turns"] = calibration_report(
+            before == y[real], authored_calibrated.max(axis=1))
     if owners:
         report["themes"] = theme_report(y[real], corpus["theme"].fillna("").to_numpy()[real],
                                         predicted, themes)
@@ -500,9 +469,14 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
             if auc:
                 meta["real_session_auc"] = auc
     say("fitting the final model on every turn")
-    pipeline = fit_estimator(X, corpus["label"].to_numpy(), is_real, settings, seed)
+    pipeline = fit_estimator(X, corpus["label"].to_numpy(), is_real, settings, seed,
+                             corpus["source"].to_numpy())
     owners = theme_labels(corpus)
     head = fit_theme_head(pipeline, X, corpus, is_real, settings, seed) if owners else None
     meta["themes"] = sorted(owners) if head is not None else []
+    meta["calibration"] = ("per-label sigmoid fitted on out-of-fold scores of the real turns "
+                           f"({CALIBRATION_FOLDS}-fold CV grouped by transcript)"
+                           if hasattr(pipeline, "authored_calibration_") else
+                           "per-label sigmoid fitted by 3-fold CV on the training turns")
     save_model(pipeline, out_dir, meta, check_rows=X, theme_head=head, owners=owners)
     return json.loads((Path(out_dir) / META_FILE).read_text(encoding="utf-8"))
