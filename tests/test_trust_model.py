@@ -295,17 +295,22 @@ def test_calibration_error_is_zero_only_when_confidence_matches_accuracy():
         {"from": 0.7, "n": 100, "mean_confidence": 0.75, "accuracy": 0.5}]
 
 
-def test_confidence_is_recalibrated_on_real_turns_when_there_are_enough(themed_corpus):
-    """With enough real turns from enough transcripts, each label's sigmoid is refitted on
-    their out-of-fold scores; with too few, the training-turn calibration stands."""
+def test_confidence_is_recalibrated_on_real_turns_when_there_are_enough(themed_corpus, tmp_path):
+    """With enough real turns from enough transcripts, a confidence sigmoid per label is fitted
+    on their out-of-fold scores: labels stay those of the deciding calibration, confidences
+    change, and the saved model gives both. With too few real turns nothing changes."""
     import numpy as np
 
-    from transcript_analyzer.classifier.calibration import MIN_CALIBRATION_ROWS
+    from transcript_analyzer.classifier.calibration import (
+        MIN_CALIBRATION_ROWS,
+        labels_and_confidence,
+    )
     from transcript_analyzer.classifier.train import (
         DEFAULT_SETTINGS,
         featurise_corpus,
         fit_estimator,
         load_corpus,
+        save_model,
     )
     from transcript_analyzer.nlp import shared_pipeline
 
@@ -323,12 +328,16 @@ def test_confidence_is_recalibrated_on_real_turns_when_there_are_enough(themed_c
     groups = both["source"].to_numpy()
     fitted = fit_estimator(X, y, is_real, DEFAULT_SETTINGS, 0, groups)
     plain = fit_estimator(X, y, is_real, DEFAULT_SETTINGS, 0)
-    assert hasattr(fitted, "authored_calibration_") and not hasattr(plain, "authored_calibration_")
-    inner = fitted.named_steps["classifier"].calibrated_classifiers_[0]
-    assert [(c.a_, c.b_) for c in inner.calibrators] != fitted.authored_calibration_
-    proba = fitted.predict_proba(X)
-    assert np.allclose(proba.sum(axis=1), 1) and not np.allclose(proba, plain.predict_proba(X))
+    assert len(fitted.confidence_calibration_) == 3
+    assert not hasattr(plain, "confidence_calibration_")
+    labels, confidence = labels_and_confidence(fitted, X)
+    assert list(labels) == list(plain.predict(X))
+    assert ((confidence > 0) & (confidence < 1)).all()
+    assert not np.allclose(confidence, plain.predict_proba(X).max(axis=1))
+    save_model(fitted, tmp_path / "m", {}, check_rows=X)  # raises if the saved model differs
+    saved = TrustModel.load(tmp_path / "m").predict(X.to_dict("records"))
+    assert np.allclose([c for _, c in saved], confidence, atol=1e-4)
     few = fit_estimator(X.iloc[:len(corpus) + 50], y[:len(corpus) + 50],
                         is_real[:len(corpus) + 50], DEFAULT_SETTINGS, 0,
                         groups[:len(corpus) + 50])
-    assert not hasattr(few, "authored_calibration_")
+    assert not hasattr(few, "confidence_calibration_")

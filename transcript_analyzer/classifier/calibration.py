@@ -1,9 +1,12 @@
-"""Confidence calibrated on real turns: Platt's sigmoid per label, refitted on out-of-fold SVM
+"""Confidence calibrated on real turns: Platt's sigmoid per label, fitted on out-of-fold SVM
 scores of the coded real turns, and the calibration error that shows whether it worked.
 
-The labelled corpus is mostly authored text, on which the SVM is far surer of itself than it
-should be on real talk; a confidence fitted there would overstate every label the feedback
-report shows.
+The labelled corpus is mostly authored text, on which the SVM is surer of itself than it should
+be on real talk; a confidence fitted there overstates the labels the feedback report shows.
+The label itself is still decided by the training-turn calibration, whose balanced classes keep
+the rare barrier label in reach; refitting that on real turns' priors would trade barrier recall
+for the majority classes. So the model carries two sets of sigmoids: one decides, one says how
+sure to be.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ MIN_CALIBRATION_ROWS = 300
 def calibrate_on_real(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, is_real: np.ndarray,
                       weights: np.ndarray, groups: np.ndarray, settings: dict[str, float],
                       seed: int = 0) -> bool:
-    """Refit the sigmoid of each label on real turns alone, from out-of-fold SVM scores (CV
-    grouped by transcript, authored turns always training), so that `trust_confidence` means
-    on real talk what it says. The authored-text calibration stands when there are too few real
-    turns or transcripts. Returns whether the calibration was replaced."""
+    """Fit the confidence sigmoid of each label on real turns alone, from out-of-fold SVM scores
+    (CV grouped by transcript, authored turns always training), so that `trust_confidence` means
+    on real talk what it says; stored as `pipeline.confidence_calibration_`. Without enough real
+    turns or transcripts the confidence is the deciding calibration's. Returns whether it was
+    fitted."""
     real = np.flatnonzero(is_real)
     if len(real) < MIN_CALIBRATION_ROWS or len(np.unique(groups[real])) < CALIBRATION_FOLDS:
         return False
@@ -44,11 +48,20 @@ def calibrate_on_real(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, is_rea
                                           random_state=seed, max_iter=5000))])
         svm.fit(X.iloc[rows], y[rows], svm__sample_weight=weights[rows])
         scores[test] = svm.decision_function(X.iloc[real[test]])
-    inner = calibrated.calibrated_classifiers_[0]
-    pipeline.authored_calibration_ = [(c.a_, c.b_) for c in inner.calibrators]
-    for k, calibrator in enumerate(inner.calibrators):
-        calibrator.a_, calibrator.b_ = platt(scores[:, k], y[real] == classes[k])
+    pipeline.confidence_calibration_ = [platt(scores[:, k], y[real] == label)
+                                        for k, label in enumerate(classes)]
     return True
+
+
+def labels_and_confidence(pipeline: Pipeline, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's label (the deciding calibration's argmax) and its confidence (the real-turn
+    calibration's probability of that label, when the pipeline has one)."""
+    proba = pipeline.predict_proba(X)
+    best = proba.argmax(axis=1)
+    calibration = getattr(pipeline, "confidence_calibration_", None)
+    if calibration is not None:
+        proba = proba_with(pipeline, X, calibration)
+    return pipeline.classes_[best], proba[np.arange(len(best)), best]
 
 
 def proba_with(pipeline: Pipeline, X: pd.DataFrame,

@@ -68,6 +68,10 @@ def export_model(pipeline: Any, theme_head: Any = None,
     arrays["intercept"] = inner.estimator.intercept_
     arrays["calibration_a"] = np.array([c.a_ for c in inner.calibrators])
     arrays["calibration_b"] = np.array([c.b_ for c in inner.calibrators])
+    confidence = getattr(pipeline, "confidence_calibration_", None)
+    if confidence is not None:  # see calibration.py: one set of sigmoids decides, one says how sure
+        arrays["confidence_a"] = np.array([a for a, _ in confidence])
+        arrays["confidence_b"] = np.array([b for _, b in confidence])
     if theme_head is not None:
         themes = [str(t) for t in theme_head.classes_]
         params["themes"] = [[t, (theme_labels or {})[t]] for t in themes]
@@ -177,9 +181,9 @@ class TrustModel:
         """Sigmoid-calibrated one-vs-rest probabilities, normalised to sum to 1."""
         return self._calibrate(self.decision_function(rows))
 
-    def _calibrate(self, decision: np.ndarray) -> np.ndarray:
-        proba = 1.0 / (1.0 + np.exp(self.arrays["calibration_a"] * decision
-                                    + self.arrays["calibration_b"]))
+    def _calibrate(self, decision: np.ndarray, prefix: str = "calibration") -> np.ndarray:
+        proba = 1.0 / (1.0 + np.exp(self.arrays[f"{prefix}_a"] * decision
+                                    + self.arrays[f"{prefix}_b"]))
         total = proba.sum(axis=1, keepdims=True)
         uniform = np.full_like(proba, 1.0 / proba.shape[1])
         return np.divide(proba, total, out=uniform, where=total != 0)
@@ -188,14 +192,18 @@ class TrustModel:
         return [(label, confidence) for label, confidence, _ in self.predict_with_themes(rows)]
 
     def predict_with_themes(self, rows: Sequence[dict]) -> list[tuple[str, float | None, str]]:
-        """(label, confidence, theme) per turn. The theme is the best-scoring codebook theme of
-        the predicted label, so a label and its reason never disagree; empty for a model
-        trained without themes."""
+        """(label, confidence, theme) per turn. The label is the argmax of `predict_proba`; the
+        confidence is its probability under the sigmoids fitted on real turns when the model
+        has them (`calibration.py`). The theme is the best-scoring codebook theme of the
+        label, so a label and its reason never disagree; empty for a model trained without
+        themes."""
         if not rows:
             return []
         scores = self._scores(rows)
-        proba = self._calibrate(scores[:, :len(self.classes)])
-        best = proba.argmax(axis=1)
+        decision = scores[:, :len(self.classes)]
+        best = self._calibrate(decision).argmax(axis=1)
+        proba = (self._calibrate(decision, "confidence") if "confidence_a" in self.arrays
+                 else self._calibrate(decision))
         out = []
         for r, i in enumerate(best):
             label = self.classes[i]

@@ -27,7 +27,12 @@ from sklearn.svm import LinearSVC
 
 from ..errors import TranscriptReadError
 from ..resources import file_sha256
-from .calibration import CALIBRATION_FOLDS, calibrate_on_real, calibration_report, proba_with
+from .calibration import (
+    CALIBRATION_FOLDS,
+    calibrate_on_real,
+    calibration_report,
+    labels_and_confidence,
+)
 from .features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, featurise
 from .model import (
     LABELS,
@@ -182,8 +187,8 @@ def choose_settings(corpus: pd.DataFrame, X: pd.DataFrame, rows: np.ndarray, see
         predicted = np.empty(len(real), dtype=object)
         for train, test in GroupKFold(INNER_FOLDS).split(real, groups=groups[real]):
             fit_rows = np.concatenate([authored, real[train]])
-            model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed,
-                                  groups[fit_rows])
+            # labels only: the confidence calibration does not change them
+            model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed)
             predicted[test] = model.predict(X.iloc[real[test]])
         macro = float(np.mean(precision_recall_fscore_support(
             y[real], predicted.tolist(), labels=list(LABELS), zero_division=0)[2]))
@@ -209,7 +214,7 @@ def evaluate_heldout(corpus: pd.DataFrame, X: pd.DataFrame, seed: int = 0,
     train = np.concatenate([authored[train_a], real])
     test = authored[test_a]
     model = fit_estimator(X.iloc[train], corpus["label"].to_numpy()[train], is_real[train],
-                          settings or DEFAULT_SETTINGS, seed, corpus["source"].to_numpy()[train])
+                          settings or DEFAULT_SETTINGS, seed)
     report = classification_report(corpus["label"].iloc[test], model.predict(X.iloc[test]))
     report["test_sources"] = int(corpus["source"].iloc[test].nunique())
     return report
@@ -226,8 +231,7 @@ def cross_validate(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5, seed: 
             authored, groups=corpus["source"].to_numpy()[authored]):
         fit_rows = np.concatenate([authored[train], real])
         model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows],
-                              settings or DEFAULT_SETTINGS, seed,
-                              corpus["source"].to_numpy()[fit_rows])
+                              settings or DEFAULT_SETTINGS, seed)
         predicted[test] = model.predict(X.iloc[authored[test]])
     report = classification_report(y[authored], predicted.tolist())
     report["folds"] = folds
@@ -247,7 +251,7 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
     predicted = np.empty(len(real), dtype=object)
     themes = np.empty(len(real), dtype=object)
     confidence = np.zeros(len(real))
-    authored_calibrated = np.full((len(real), len(LABELS)), np.nan)
+    training_confidence = np.zeros(len(real))
     owners = theme_labels(corpus)
     chosen = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(real, groups=groups[real])):
@@ -257,12 +261,8 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
         chosen.append(settings)
         model = fit_estimator(X.iloc[fit_rows], y[fit_rows], is_real[fit_rows], settings, seed,
                               groups[fit_rows])
-        proba = model.predict_proba(X.iloc[real[test]])
-        predicted[test] = model.classes_[proba.argmax(axis=1)]
-        confidence[test] = proba.max(axis=1)
-        if hasattr(model, "authored_calibration_"):
-            authored_calibrated[test] = proba_with(model, X.iloc[real[test]],
-                                                   model.authored_calibration_)
+        predicted[test], confidence[test] = labels_and_confidence(model, X.iloc[real[test]])
+        training_confidence[test] = model.predict_proba(X.iloc[real[test]]).max(axis=1)
         head = fit_theme_head(model, X.iloc[fit_rows], corpus.iloc[fit_rows], is_real[fit_rows],
                               settings, seed)
         themes[test] = (predict_themes(model, head, X.iloc[real[test]], predicted[test], owners)
@@ -273,10 +273,8 @@ def real_cross_validation(corpus: pd.DataFrame, X: pd.DataFrame, folds: int = 5,
     report["barrier_by_confidence"] = barrier_by_confidence(y[real], predicted, confidence)
     report["finding_confidence"] = finding_confidence(report["barrier_by_confidence"])
     report["calibration"] = calibration_report(predicted == y[real], confidence)
-    if not np.isnan(authored_calibrated).any():
-        before = np.asarray(LABELS)[authored_calibrated.argmax(axis=1)]
-        report["calibration_if_fitted_on_all_turns"] = calibration_report(
-            before == y[real], authored_calibrated.max(axis=1))
+    report["calibration_if_fitted_on_all_turns"] = calibration_report(predicted == y[real],
+                                                                       training_confidence)
     if owners:
         report["themes"] = theme_report(y[real], corpus["theme"].fillna("").to_numpy()[real],
                                         predicted, themes)
@@ -341,8 +339,12 @@ def save_model(pipeline: Pipeline, out_dir: str | Path, meta: dict,
         saved = loaded.predict_proba(records)
         if not np.allclose(saved, pipeline.predict_proba(check_rows), atol=1e-9):
             raise RuntimeError("the saved trust model does not reproduce the fitted pipeline")
+        labels, confidence = labels_and_confidence(pipeline, check_rows)
+        predicted = loaded.predict_with_themes(records)
+        if (list(labels) != [label for label, _, _ in predicted] or not np.allclose(
+                [c for _, c, _ in predicted], confidence, atol=1e-4)):  # stored rounded to 1e-4
+            raise RuntimeError("the saved trust model does not reproduce the fitted confidence")
         if theme_head is not None:
-            predicted = loaded.predict_with_themes(records)
             expected = predict_themes(pipeline, theme_head, check_rows,
                                       [label for label, _, _ in predicted], owners or {})
             if list(expected) != [theme for _, _, theme in predicted]:
@@ -476,7 +478,7 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
     meta["themes"] = sorted(owners) if head is not None else []
     meta["calibration"] = ("per-label sigmoid fitted on out-of-fold scores of the real turns "
                            f"({CALIBRATION_FOLDS}-fold CV grouped by transcript)"
-                           if hasattr(pipeline, "authored_calibration_") else
+                           if hasattr(pipeline, "confidence_calibration_") else
                            "per-label sigmoid fitted by 3-fold CV on the training turns")
     save_model(pipeline, out_dir, meta, check_rows=X, theme_head=head, owners=owners)
     return json.loads((Path(out_dir) / META_FILE).read_text(encoding="utf-8"))
