@@ -603,8 +603,10 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     if out_file:
+        from .writers import write_csv_frame
+
         try:
-            table.to_csv(out_file, index=False)
+            write_csv_frame(table, out_file)
         except OSError as exc:
             raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
     shown = table.drop(columns=["dataset", "n"])

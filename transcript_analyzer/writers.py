@@ -9,6 +9,11 @@ While a run is in progress its manifest records, after each flush, how far every
 had been written; `--resume` truncates the partial tables to the last such checkpoint (dropping
 anything half-written after it), skips inputs whose content hash is already scored, retries the
 ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet cannot append.
+
+CSV files are opened in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`, a
+tab or a carriage return as a formula. Every string cell of every CSV written here is therefore
+neutralised as OWASP advises ("CSV Injection"), with a leading `'`; `restore_formula` undoes it
+exactly when the tool reads its own CSVs back. Parquet and JSONL keep the exact text.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from functools import lru_cache
@@ -50,9 +56,41 @@ def _clean(value: Any) -> Any:
     return value
 
 
+# A string a spreadsheet would run as a formula (OWASP, "CSV Injection"). Leading quotes are part
+# of the pattern so that neutralising can be undone exactly (see `restore_formula`).
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_formula(text: str) -> str:
+    """`text` with a leading `'` when a spreadsheet would read it as a formula.
+
+    A plain number such as `-5` is left alone: a spreadsheet reads it as that number.
+    """
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text.lstrip("'")):
+        return "'" + text
+    return text
+
+
+def restore_formula(cell: str) -> str:
+    """The original text of a CSV cell written through `neutralise_formula`."""
+    if cell.startswith("'") and neutralise_formula(cell[1:]) != cell[1:]:
+        return cell[1:]
+    return cell
+
+
 def _csv_cell(value: Any) -> Any:
+    """A value as it goes into a CSV cell: missing is empty, strings are neutralised."""
     value = _clean(value)
-    return "" if value is None else value
+    if value is None:
+        return ""
+    return neutralise_formula(value) if isinstance(value, str) else value
+
+
+def write_csv_frame(frame: Any, path: str | Path) -> None:
+    """Write a DataFrame as CSV with every string cell neutralised (e.g. `evaluate --out`)."""
+    frame.apply(lambda column: column.map(
+        lambda v: neutralise_formula(v) if isinstance(v, str) else v)).to_csv(path, index=False)
 
 
 @lru_cache(maxsize=8)
@@ -159,7 +197,7 @@ def _read_checkpoint(path: Path) -> list[dict[str, str]]:
         for row in csv.DictReader(handle):
             if None in row or any(row.get(c) is None for c in _CHECKPOINT_COLUMNS):
                 break
-            rows.append(row)
+            rows.append({**row, "source": restore_formula(row["source"])})
     return rows
 
 
@@ -183,7 +221,7 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
             writer = csv.writer(dst)
             writer.writerow(header)
             for row in reader:
-                if len(row) == len(header) and row[position] in keep:
+                if len(row) == len(header) and restore_formula(row[position]) in keep:
                     writer.writerow(row)
         else:
             for line in src:
@@ -241,7 +279,8 @@ class OutputSet:
             if not final.exists():
                 return {}
             with open(final, encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
+                rows = [{**row, "source": restore_formula(row["source"] or "")}
+                        for row in csv.DictReader(handle)]
         keep = {r["source"] for r in rows
                 if r["status"] == "scored" and current.get(r["source"]) == r["sha256"]}
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
@@ -257,7 +296,8 @@ class OutputSet:
             writer.writerow(_CHECKPOINT_COLUMNS)
             for r in rows:
                 if r["source"] in keep:
-                    writer.writerow([r["source"], r["sha256"], "scored", r["sessions"],
+                    writer.writerow([neutralise_formula(r["source"]), r["sha256"], "scored",
+                                     r["sessions"],
                                      sizes["utterances"], sizes["sessions"]])
         with open(staging / f"errors.{self.fmt}", "w", encoding="utf-8", newline="") as handle:
             if self.fmt == "csv":
@@ -282,7 +322,8 @@ class OutputSet:
         """Flush every table, then record the finished inputs with the tables' sizes."""
         sizes = {name: writer.flush() for name, writer in self.writers.items()}
         for entry in self._pending:
-            self._manifest.writerow([*entry, sizes["utterances"] or 0, sizes["sessions"] or 0])
+            self._manifest.writerow([_csv_cell(entry[0]), *entry[1:], sizes["utterances"] or 0,
+                                     sizes["sessions"] or 0])
         self._pending = []
         self._checkpoint.flush()
 
@@ -298,7 +339,7 @@ class OutputSet:
             writer = csv.writer(handle)
             writer.writerow(MANIFEST_COLUMNS)
             for row in manifest:
-                writer.writerow([row[c] for c in MANIFEST_COLUMNS])
+                writer.writerow([_csv_cell(row[c]) for c in MANIFEST_COLUMNS])
         written = {}
         for name in TABLES:
             target = self.out_dir / f"{name}.{self.fmt}"
