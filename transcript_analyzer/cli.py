@@ -150,12 +150,18 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         raise click.UsageError("--scheduler needs --engine dask")
     if resume and fmt not in RESUMABLE:
         raise click.UsageError(f"--resume works with {' and '.join(RESUMABLE)} output")
-    plan = plan_inputs(paths, input_format)
+    plan = plan_inputs(paths, input_format, exclude=(out_dir, html_dir))
+    if plan.missing:
+        raise click.UsageError("no such file or folder: " + ", ".join(plan.missing))
     if not plan.items:
         raise click.UsageError(
             "no transcript files found in " + ", ".join(paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+    for path, reason in plan.ignored:
+        click.echo(f"skipped: {path}: {reason}", err=True)
     limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
     stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
@@ -211,8 +217,15 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     failed += 1
                     click.echo(f"error: {outcome.error['error']}", err=True)
             input_done()
-        written = outputs.commit()
-        reports.commit(plan.skipped)
+        # A run that scored nothing (a folder of broken files, say) must not replace the
+        # results of an earlier run with empty tables.
+        keep_previous = not sessions and not outputs.skip and outputs.has_previous()
+        if keep_previous:
+            outputs.abort()
+            reports.abort()
+        else:
+            written = outputs.commit()
+            reports.commit(plan.skipped, plan.ignored)
     except KeyboardInterrupt:
         outputs.interrupt()
         reports.abort()
@@ -227,6 +240,10 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
+    if keep_previous:
+        click.echo(f"{len(plan.items)} input(s) found: nothing was scored ({failed} failed), "
+                   f"so the previous outputs in {out_dir} were left as they were.", err=True)
+        sys.exit(1 if failed else 0)
     if with_pii > PII_WARNINGS_SHOWN:
         click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
@@ -236,6 +253,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         f"({sessions} session(s)), {len(failed_sources)} failed"
         + (f", {len(outputs.skip)} already scored (kept)" if outputs.skip else "")
         + (f"; {len(plan.skipped)} non-transcript file(s) skipped" if plan.skipped else "")
+        + (f"; {len(plan.ignored)} other path(s) skipped (see above)" if plan.ignored else "")
+        + (f"; {plan.duplicates} duplicate path(s) counted once" if plan.duplicates else "")
         + f". Wrote {written['sessions'].parent}/{{utterances,sessions,errors}}.{fmt}"
         + (f" and reports with {html_dir}/index.html" if html_dir else ""),
         err=True,

@@ -25,6 +25,7 @@ from .engine import (
     unexpected_error,
 )
 from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
+from .inputs import STDIN, RunPlan, plan_inputs
 from .limits import Limits
 from .metrics import session_row
 from .model import Transcript
@@ -32,9 +33,9 @@ from .readers import (
     EXTENSIONS,
     STREAMED,
     check_regular_file,
-    discover,
     file_sha256,
     iter_file,
+    path_text,
     read_bytes,
     read_file_bytes,
 )
@@ -44,7 +45,6 @@ from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-STDIN = "-"
 BATCH_WORDS = 20_000
 BATCH_ITEMS = 64
 
@@ -60,29 +60,6 @@ class ScoreResult:
     inputs: int = 0
 
 
-@dataclass
-class RunPlan:
-    """The inputs of a run, found before any file is read (paths only, so it stays small)."""
-
-    items: list[tuple[Path, str | None]]
-    skipped: list[str]
-
-
-def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None) -> RunPlan:
-    """Expand folders; unknown extensions inside folders are skipped (and listed)."""
-    paths = list(paths)
-    items: list[tuple[Path, str | None]] = []
-    skipped: list[str] = []
-    for path, fmt, explicit in discover([p for p in paths if str(p) != STDIN]):
-        if fmt is None and not explicit and input_format is None:
-            skipped.append(str(path))
-        else:
-            items.append((path, fmt))
-    if any(str(p) == STDIN for p in paths):
-        items.append((Path(STDIN), input_format))
-    return RunPlan(items, skipped)
-
-
 def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
     if str(path) == STDIN:
         return stdin or b""
@@ -92,6 +69,7 @@ def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes
 def _sha256(path: Path, stdin: bytes | None) -> str:
     if str(path) == STDIN:
         return hashlib.sha256(stdin or b"").hexdigest()
+    check_regular_file(path)  # hashing a named pipe or /dev/zero would never end
     return file_sha256(path)
 
 
@@ -107,7 +85,7 @@ def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
 
 
 def _source(path: Path) -> str:
-    return "<stdin>" if str(path) == STDIN else str(path)
+    return "<stdin>" if str(path) == STDIN else path_text(path)
 
 
 def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
@@ -120,17 +98,17 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
         return (read_bytes(data, "<stdin>", input_format, "stdin", limits=limits),
                 hashlib.sha256(data).hexdigest())
     chosen = input_format or fmt
+    check_regular_file(path)
     if chosen is None:
         raise UnsupportedFormatError(
-            str(path),
+            path_text(path),
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
     if chosen in STREAMED:
-        check_regular_file(path)
         return iter_file(path, chosen, limits=limits), file_sha256(path)
     data = _raw(path, stdin, limits)
-    return (read_bytes(data, str(path), chosen, path.stem, limits=limits),
+    return (read_bytes(data, path_text(path), chosen, path_text(path.stem), limits=limits),
             hashlib.sha256(data).hexdigest())
 
 
@@ -146,14 +124,14 @@ class FileItem:
     file there as well would take CPU from the workers.
     """
 
-    path: str
+    path: str  # the real name, which may not be valid UTF-8; `source` is how it is shown
     fmt: str
     transcript_id: str
     limits: Limits | None = None
 
     @property
     def source(self) -> str:
-        return self.path
+        return path_text(self.path)
 
     def estimated_words(self) -> int:
         try:
@@ -205,9 +183,9 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
         chosen = input_format or fmt
         reserved = None
         if str(path) != STDIN and chosen in SINGLE_TRANSCRIPT:
-            reserved = _unique(path.stem, used_ids)
+            reserved = _unique(path_text(path.stem), used_ids)
             if defer_reading:
-                yield FileItem(source, chosen, reserved, limits)
+                yield FileItem(str(path), chosen, reserved, limits)
                 continue
         yield from _read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
 

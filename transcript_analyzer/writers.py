@@ -308,6 +308,11 @@ class OutputSet:
         sizes["errors"] = _data_bytes(self.partial / f"errors.{self.fmt}")
         return sizes
 
+    def has_previous(self) -> bool:
+        """Whether the output folder holds the outputs of an earlier run."""
+        return any((self.out_dir / name).exists()
+                   for name in (MANIFEST, *(f"{table}.{self.fmt}" for table in TABLES)))
+
     def __getitem__(self, name: str) -> TableWriter:
         return self.writers[name]
 
