@@ -113,3 +113,23 @@ def test_resume_refuses_parquet(tmp_path):
     result = CliRunner().invoke(main, ["score", str(tmp_path), "--out", str(tmp_path / "o"),
                                        "--resume", "--format", "parquet"])
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+def test_resume_gives_the_transcript_ids_of_a_fresh_run(tmp_path):
+    """A file added on resume whose stem is already taken gets the id a fresh run gives it,
+    and a kept file whose id a fresh run would give to an earlier file is scored again."""
+    for folder in ("a", "b", "c"):
+        write(tmp_path / folder / "x.txt", "\n".join(LINES) + f"\nDana: ({folder})\n")
+    folders = [str(tmp_path / f) for f in ("a", "b", "c")]
+    fresh = tmp_path / "fresh"
+    _score(*folders, "--out", str(fresh))
+    expected = _tables(fresh)
+    assert expected["sessions"]["transcript_id"].tolist() == ["x", "x-2", "x-3"]
+    for first in (["a"], ["b"], ["c", "a"]):
+        out = tmp_path / f"out_{'_'.join(first)}"
+        _score(*(str(tmp_path / f) for f in first), "--out", str(out))
+        result = _score(*folders, "--out", str(out), "--resume")
+        assert result.exit_code == 0, result.output
+        resumed = _tables(out)
+        for name in ("utterances", "sessions"):
+            pd.testing.assert_frame_equal(resumed[name], expected[name])

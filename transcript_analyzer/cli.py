@@ -141,7 +141,14 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
 
     from .engine import ScoringConfig
     from .limits import Limits
-    from .scoring import STDIN, content_hashes, iter_outcomes, plan_inputs, track_progress
+    from .scoring import (
+        STDIN,
+        content_hashes,
+        ids_as_a_fresh_run,
+        iter_outcomes,
+        plan_inputs,
+        track_progress,
+    )
     from .writers import RESUMABLE, OutputSet
 
     if STDIN in paths and not input_format:
@@ -171,7 +178,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin) if resume else None)
+                            resume=content_hashes(plan, stdin) if resume else None,
+                            check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept))
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
@@ -194,7 +202,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,
-                                     skip=outputs.skip, limits=limits)
+                                     skip=outputs.skip, limits=limits,
+                                     kept_ids=outputs.kept_ids)
             for outcome in track_progress(outcomes, todo, on_progress):
                 if current and outcome.source != current[0].source:
                     input_done()

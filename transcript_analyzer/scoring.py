@@ -168,14 +168,16 @@ def _read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: st
 
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
                skip: set[str] | None = None, limits: Limits | None = None,
-               defer_reading: bool = False) -> Iterator[BatchItem | FileItem]:
+               defer_reading: bool = False, kept_ids: dict[str, list[str]] | None = None
+               ) -> Iterator[BatchItem | FileItem]:
     """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
 
-    Sources in `skip` (already scored, when resuming) are not read again. Single-transcript
-    files get their id reserved here, in input order, whether or not they can be read, so ids
-    do not depend on who reads; with `defer_reading` they are passed on as `FileItem`s.
+    Sources in `skip` (already scored, when resuming) are not read again; their ids, in
+    `kept_ids`, are taken before any other. Single-transcript files get their id reserved
+    here, in input order, whether or not they can be read, so ids do not depend on who reads;
+    with `defer_reading` they are passed on as `FileItem`s.
     """
-    used_ids: set[str] = set()
+    used_ids: set[str] = {i for ids in (kept_ids or {}).values() for i in ids}
     for path, fmt in plan.items:
         source = _source(path)
         if skip and source in skip:
@@ -188,6 +190,31 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
                 yield FileItem(str(path), chosen, reserved, limits)
                 continue
         yield from _read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
+
+
+def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
+                       kept: dict[str, list[str]]) -> set[str]:
+    """The sources in `kept` (resuming: source -> transcript ids in the earlier output) whose
+    ids are the ones a fresh run would give them.
+
+    A file named like an earlier one gets `-2`, `-3`... in input order. When files are added
+    on resume before a kept file with the same stem, the kept file's id belongs to a new one:
+    that file must be scored again, or its id would differ from a fresh run's (or be taken
+    twice). Ids inside long-format files come from their content and are kept as they are.
+    """
+    used: set[str] = set()
+    consistent = set()
+    for path, fmt in plan.items:
+        source = _source(path)
+        single = str(path) != STDIN and (input_format or fmt) in SINGLE_TRANSCRIPT
+        if single:
+            fresh = _unique(path_text(path.stem), used)
+            if kept.get(source) == [fresh]:
+                consistent.add(source)
+        elif source in kept:
+            used.update(kept[source])
+            consistent.add(source)
+    return consistent
 
 
 def _unique(wanted: str, used: set[str]) -> str:
@@ -286,13 +313,19 @@ def iter_outcomes(
     classifier: Any = None,
     skip: set[str] | None = None,
     limits: Limits | None = None,
+    kept_ids: dict[str, list[str]] | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes in input order, then turn order, whatever the engine and number of jobs."""
+    """Outcomes in input order, then turn order, whatever the engine and number of jobs.
+
+    When resuming, `skip` are the sources kept from the earlier output and `kept_ids` their
+    transcript ids, so that no new transcript takes one of them.
+    """
     config = config or ScoringConfig()
     # Parallel engines get smaller batches so the workers finish together.
     words = BATCH_WORDS if jobs <= 1 and engine == "local" else BATCH_WORDS // 4
     # Local workers read the files themselves; a cluster's workers may not see them.
-    items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local")
+    items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local",
+                       kept_ids=kept_ids)
     batches = batched(items, max_words=words)
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)

@@ -25,7 +25,7 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -234,6 +234,31 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
         return dst.tell()
 
 
+def _ids_by_source(path: Path, fmt: str, sources: set[str]) -> dict[str, list[str]]:
+    """The transcript ids of each of `sources` in a sessions table (torn rows ignored)."""
+    ids: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            records = ({k: restore_formula(v) for k, v in row.items()
+                        if isinstance(k, str) and isinstance(v, str)}
+                       for row in csv.DictReader(handle))
+        else:
+            records = (_json_record(line) for line in handle)
+        for record in records:
+            source, transcript_id = record.get("source"), record.get("transcript_id")
+            if source in sources and transcript_id is not None:
+                ids.setdefault(source, []).append(str(transcript_id))
+    return ids
+
+
+def _json_record(line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 class OutputSet:
     """The tables of one run, written to `.partial/` and committed together.
 
@@ -245,7 +270,10 @@ class OutputSet:
     CHECKPOINT_INPUTS = 50  # at most this many finished inputs are redone after a crash
 
     def __init__(self, out_dir: str | Path, fmt: str = "csv",
-                 resume: dict[str, str] | None = None) -> None:
+                 resume: dict[str, str] | None = None,
+                 check_ids: Callable[[dict[str, list[str]]], set[str]] | None = None) -> None:
+        """With `resume`, `check_ids` gets the transcript ids of every input that could be
+        kept and returns the inputs to keep: the others are scored again (see `kept_ids`)."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
         if resume is not None and fmt not in RESUMABLE:
@@ -254,6 +282,8 @@ class OutputSet:
         self.fmt = fmt
         self.partial = self.out_dir / PARTIAL
         self.skip: set[str] = set()
+        self.kept_ids: dict[str, list[str]] = {}
+        self._check_ids = check_ids
         kept = self._resume_base(resume) if resume is not None else {}
         if not kept:
             shutil.rmtree(self.partial, ignore_errors=True)
@@ -286,6 +316,12 @@ class OutputSet:
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
                                for n in ("utterances", "sessions")):
             return {}
+        ids = _ids_by_source(base / f"sessions.{self.fmt}", self.fmt, keep)
+        if self._check_ids is not None:
+            keep = self._check_ids(ids) & keep
+            if not keep:
+                return {}
+        self.kept_ids = {source: ids.get(source, []) for source in keep}
         staging = self.out_dir / f"{PARTIAL}-resume"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
