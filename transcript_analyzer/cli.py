@@ -139,7 +139,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     """
     import os
 
+    from .classifier import classifier_fingerprint
     from .engine import ScoringConfig
+    from .errors import UsageError
     from .limits import Limits
     from .scoring import (
         STDIN,
@@ -175,14 +177,22 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
                            redact=redact, render=None if html_dir else fmt)
+    # Everything that changes the rows; --resume refuses to add to rows made otherwise.
+    options = {"version": __version__, "redact": redact, "supporter": supporter,
+               "input_format": input_format, "max_turn_words": max_turn_words,
+               "max_file_mb": max_file_mb, "model": classifier_fingerprint(model_dir)}
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
                             resume=content_hashes(plan, stdin) if resume else None,
-                            check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept))
+                            check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept),
+                            options=options)
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
+    except UsageError as exc:
+        reports.abort()
+        raise click.UsageError(str(exc)) from None
     sessions = failed = with_pii = 0
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()

@@ -41,6 +41,12 @@ TABLES: dict[str, Sequence[str]] = {
 RESUMABLE = ("csv", "jsonl")
 PARTIAL = ".partial"
 MANIFEST = "inputs.csv"
+RUN_OPTIONS = "run.json"
+# How each recorded option is named to the user, when a resume is refused.
+OPTION_NAMES = {"redact": "--redact", "supporter": "--supporter",
+                "input_format": "--input-format", "max_turn_words": "--max-turn-words",
+                "max_file_mb": "--max-file-mb", "model": "--model (the trust model's files)",
+                "version": "the version of transcript-analyzer"}
 MANIFEST_COLUMNS = ("source", "sha256", "status", "sessions")
 _CHECKPOINT_COLUMNS = (*MANIFEST_COLUMNS, "utterances_bytes", "sessions_bytes")
 
@@ -234,6 +240,35 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
         return dst.tell()
 
 
+def options_conflicts(earlier: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """How the output-changing options of this run differ from those of the kept rows.
+
+    A higher --max-file-mb (0 is no limit) is no conflict: every file kept was under the
+    earlier limit, so it is under the new one too; only failures can change.
+    """
+    conflicts = []
+    for key in sorted(set(earlier) | set(now)):
+        old, new = earlier.get(key), now.get(key)
+        if key == "max_file_mb" and _limit(new) >= _limit(old):
+            continue
+        if old != new:
+            conflicts.append(f"{OPTION_NAMES.get(key, key)}: {_shown(old)} then, "
+                             f"{_shown(new)} now")
+    return conflicts
+
+
+def _limit(mb: Any) -> float:
+    return float("inf") if not mb else float(mb)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 def _ids_by_source(path: Path, fmt: str, sources: set[str]) -> dict[str, list[str]]:
     """The transcript ids of each of `sources` in a sessions table (torn rows ignored)."""
     ids: dict[str, list[str]] = {}
@@ -271,9 +306,14 @@ class OutputSet:
 
     def __init__(self, out_dir: str | Path, fmt: str = "csv",
                  resume: dict[str, str] | None = None,
-                 check_ids: Callable[[dict[str, list[str]]], set[str]] | None = None) -> None:
+                 check_ids: Callable[[dict[str, list[str]]], set[str]] | None = None,
+                 options: dict[str, Any] | None = None) -> None:
         """With `resume`, `check_ids` gets the transcript ids of every input that could be
-        kept and returns the inputs to keep: the others are scored again (see `kept_ids`)."""
+        kept and returns the inputs to keep: the others are scored again (see `kept_ids`).
+
+        `options` are the run's output-changing options, written to `run.json` with the
+        tables. Resuming onto rows made with other options raises `ResumeOptionsError`.
+        """
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
         if resume is not None and fmt not in RESUMABLE:
@@ -284,6 +324,7 @@ class OutputSet:
         self.skip: set[str] = set()
         self.kept_ids: dict[str, list[str]] = {}
         self._check_ids = check_ids
+        self.options = options
         kept = self._resume_base(resume) if resume is not None else {}
         if not kept:
             shutil.rmtree(self.partial, ignore_errors=True)
@@ -296,6 +337,9 @@ class OutputSet:
         self._manifest = csv.writer(self._checkpoint)
         if not kept:
             self._manifest.writerow(_CHECKPOINT_COLUMNS)
+        if options is not None:
+            (self.partial / RUN_OPTIONS).write_text(json.dumps(options, indent=1) + "\n",
+                                                    encoding="utf-8")
         self._pending: list[list[Any]] = []
 
     def _resume_base(self, current: dict[str, str]) -> dict[str, int]:
@@ -316,6 +360,7 @@ class OutputSet:
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
                                for n in ("utterances", "sessions")):
             return {}
+        self._check_options(base)
         ids = _ids_by_source(base / f"sessions.{self.fmt}", self.fmt, keep)
         if self._check_ids is not None:
             keep = self._check_ids(ids) & keep
@@ -343,6 +388,28 @@ class OutputSet:
         self.skip = keep
         sizes["errors"] = _data_bytes(self.partial / f"errors.{self.fmt}")
         return sizes
+
+    def _check_options(self, base: Path) -> None:
+        """Refuse to add rows made with other output-changing options than the kept ones."""
+        if self.options is None:
+            return
+        from .errors import ResumeOptionsError
+
+        try:
+            earlier = json.loads((base / RUN_OPTIONS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = None
+        if not isinstance(earlier, dict):
+            raise ResumeOptionsError(
+                f"cannot resume in {self.out_dir}: its outputs do not record the options they "
+                f"were made with ({RUN_OPTIONS} is missing or damaged), so rows made with other "
+                "options could be mixed. Run again without --resume to score every input.")
+        conflicts = options_conflicts(earlier, self.options)
+        if conflicts:
+            raise ResumeOptionsError(
+                f"cannot resume in {self.out_dir}: its rows were made with other options ("
+                + "; ".join(conflicts) + "). Run again without --resume to score every input "
+                "with the new options, or resume with the options of the earlier run.")
 
     def has_previous(self) -> bool:
         """Whether the output folder holds the outputs of an earlier run."""
@@ -388,6 +455,9 @@ class OutputSet:
             written[name] = target
         os.replace(public, self.out_dir / MANIFEST)
         written["inputs"] = self.out_dir / MANIFEST
+        if (self.partial / RUN_OPTIONS).exists():
+            os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
+            written["options"] = self.out_dir / RUN_OPTIONS
         shutil.rmtree(self.partial, ignore_errors=True)
         return written
 
