@@ -61,7 +61,7 @@ def test_a_run_that_scores_nothing_leaves_the_previous_outputs(tmp_path):
     assert result.exit_code == 1
     assert "b.json" in result.output and "nothing was scored" in result.output
     assert _files(out) == before
-    assert not any(p.name.startswith(".") for p in out.iterdir())
+    assert not any(p.name.startswith(".partial") for p in out.iterdir())
     # with no earlier outputs, the errors of such a run are written
     fresh = tmp_path / "fresh"
     assert _run(str(tmp_path / "broken"), "--out", str(fresh)).exit_code == 1
@@ -134,7 +134,8 @@ def test_resume_with_a_pipe_or_a_device_named_does_not_hang(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     out = tmp_path / "out"
-    assert _score_subprocess([str(tmp_path / "a.txt"), "--out", str(out)]).returncode == 0
+    assert _score_subprocess([str(tmp_path / "a.txt"), "--input-format", "text", "--out",
+                              str(out)]).returncode == 0
     result = _score_subprocess([str(tmp_path / "a.txt"), str(fifo), "/dev/zero",
                                 "--input-format", "text", "--out", str(out), "--resume"])
     assert result.returncode == 1, result.stderr

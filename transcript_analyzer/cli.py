@@ -190,7 +190,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
-    except UsageError as exc:
+    except UsageError as exc:  # another run holds --out, or --resume with other options
         reports.abort()
         raise click.UsageError(str(exc)) from None
     sessions = failed = with_pii = 0

@@ -42,6 +42,7 @@ RESUMABLE = ("csv", "jsonl")
 PARTIAL = ".partial"
 MANIFEST = "inputs.csv"
 RUN_OPTIONS = "run.json"
+LOCK = ".transcript-analyzer.lock"
 # How each recorded option is named to the user, when a resume is refused.
 OPTION_NAMES = {"redact": "--redact", "supporter": "--supporter",
                 "input_format": "--input-format", "max_turn_words": "--max-turn-words",
@@ -240,6 +241,46 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
         return dst.tell()
 
 
+class FolderLock:
+    """An exclusive lock on an output folder while a run writes to it.
+
+    Two runs writing one `.partial/` would tear each other's tables. The lock is taken on a
+    hidden file of its own (never deleted: removing a lock file lets a third run lock a new one
+    while the first still holds the old), with flock on POSIX and msvcrt on Windows; the
+    operating system drops it when the process ends, however it ends.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from .errors import OutputInUseError
+
+        self.path = folder / LOCK
+        self._handle = open(self.path, "a+b")
+        try:
+            _lock(self._handle)
+        except OSError:
+            self._handle.close()
+            raise OutputInUseError(
+                f"another run is writing to {folder} (it holds {self.path}); wait for it to "
+                "finish, or give this run another --out") from None
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()  # closing the file releases the lock
+
+
+def _lock(handle: Any) -> None:
+    """Lock an open file without waiting; OSError when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def options_conflicts(earlier: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """How the output-changing options of this run differ from those of the kept rows.
 
@@ -325,6 +366,17 @@ class OutputSet:
         self.kept_ids: dict[str, list[str]] = {}
         self._check_ids = check_ids
         self.options = options
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FolderLock(self.out_dir)
+        try:
+            self._open(resume)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, resume: dict[str, str] | None) -> None:
+        """Set up `.partial/` (keeping what `resume` allows) and open every table."""
+        options, fmt = self.options, self.fmt
         kept = self._resume_base(resume) if resume is not None else {}
         if not kept:
             shutil.rmtree(self.partial, ignore_errors=True)
@@ -459,6 +511,7 @@ class OutputSet:
             os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
             written["options"] = self.out_dir / RUN_OPTIONS
         shutil.rmtree(self.partial, ignore_errors=True)
+        self._lock.release()
         return written
 
     def interrupt(self) -> None:
@@ -469,6 +522,7 @@ class OutputSet:
             for writer in self.writers.values():
                 writer.close()
             self._checkpoint.close()
+            self._lock.release()
 
     def abort(self) -> None:
         """Stop and discard this run's partial output; earlier outputs are untouched."""
@@ -479,3 +533,4 @@ class OutputSet:
                 pass
         self._checkpoint.close()
         shutil.rmtree(self.partial, ignore_errors=True)
+        self._lock.release()
