@@ -205,3 +205,15 @@ def test_a_name_too_long_for_the_file_system_is_an_error_row(tmp_path):
     errors = pd.read_csv(tmp_path / "out" / "errors.csv")
     assert errors["source"].tolist() == [str(long_name)]
     assert "cannot read" in errors["error"][0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+def test_the_python_api_reports_what_it_did_not_read(tmp_path):
+    import transcript_analyzer as ta
+
+    write(tmp_path / "a.txt", GOOD)
+    os.mkfifo(tmp_path / "pipe.txt")
+    result = ta.score([tmp_path])
+    assert result.inputs == 1 and len(result.sessions) == 1
+    assert result.ignored == [(str(tmp_path / "pipe.txt"),
+                               "a named pipe, not a regular file, so it was not read")]

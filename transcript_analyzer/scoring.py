@@ -58,6 +58,8 @@ class ScoreResult:
     errors: pd.DataFrame
     skipped: list[str] = field(default_factory=list)
     inputs: int = 0
+    # (path, reason) for what folders held that is not a file to read: pipes, broken links...
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
@@ -382,6 +384,7 @@ def score(
         errors=pd.DataFrame(errors, columns=list(ERROR_COLUMNS)),
         skipped=plan.skipped,
         inputs=len(plan.items),
+        ignored=plan.ignored,
     )
 
 

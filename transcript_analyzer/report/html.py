@@ -267,7 +267,7 @@ def write_reports(result, out_dir: str | Path) -> dict[str, Path]:
             writer.add(rows, session)
         for error in result.errors.to_dict("records"):
             writer.add_error(error)
-        return writer.commit(getattr(result, "skipped", []))
+        return writer.commit(getattr(result, "skipped", []), getattr(result, "ignored", []))
     except BaseException:
         writer.abort()
         raise
