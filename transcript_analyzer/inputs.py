@@ -66,7 +66,7 @@ def _identity(info: os.stat_result) -> tuple[int, int]:
 def _not_a_file(mode: int) -> str:
     kind = ("a named pipe" if stat.S_ISFIFO(mode) else
             "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            "a socket" if stat.S_ISSOCK(mode) else "an entry of an unknown kind")
     return f"{kind}, not a regular file, so it was not read"
 
 
