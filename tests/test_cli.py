@@ -129,10 +129,11 @@ def test_usage_errors_exit_2(tmp_path):
     assert result.exit_code == 2 and "no transcript files" in result.output
 
 
-def test_missing_file_is_listed_not_crashed(tmp_path):
-    result = run(["score", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 1
-    assert "no such file" in pd.read_csv(tmp_path / "o" / "errors.csv")["error"][0]
+def test_missing_file_is_a_usage_error_not_a_crash(tmp_path):
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "missing.txt"), "--out",
+                                       str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no such file or folder" in result.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_python_api_matches_cli_columns(tmp_path):

@@ -113,3 +113,58 @@ def test_resume_refuses_parquet(tmp_path):
     result = CliRunner().invoke(main, ["score", str(tmp_path), "--out", str(tmp_path / "o"),
                                        "--resume", "--format", "parquet"])
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+def test_resume_gives_the_transcript_ids_of_a_fresh_run(tmp_path):
+    """A file added on resume whose stem is already taken gets the id a fresh run gives it,
+    and a kept file whose id a fresh run would give to an earlier file is scored again."""
+    for folder in ("a", "b", "c"):
+        write(tmp_path / folder / "x.txt", "\n".join(LINES) + f"\nDana: ({folder})\n")
+    folders = [str(tmp_path / f) for f in ("a", "b", "c")]
+    fresh = tmp_path / "fresh"
+    _score(*folders, "--out", str(fresh))
+    expected = _tables(fresh)
+    assert expected["sessions"]["transcript_id"].tolist() == ["x", "x-2", "x-3"]
+    for first in (["a"], ["b"], ["c", "a"]):
+        out = tmp_path / f"out_{'_'.join(first)}"
+        _score(*(str(tmp_path / f) for f in first), "--out", str(out))
+        result = _score(*folders, "--out", str(out), "--resume")
+        assert result.exit_code == 0, result.output
+        resumed = _tables(out)
+        for name in ("utterances", "sessions"):
+            pd.testing.assert_frame_equal(resumed[name], expected[name])
+
+
+PII = ["Dana: Hi, what would help this week?",
+       "Sam: Email me at sam.jones@example.com, or ring 07700 900456.",
+       "Dana: Sounds like you want to stay in touch.", "Sam: Yes."]
+
+
+@pytest.mark.parametrize("first, then, option", [
+    ([], ["--redact"], "--redact"),
+    (["--redact"], [], "--redact"),
+    (["--supporter", "Dana"], ["--supporter", "Sam"], "--supporter"),
+    ([], ["--max-turn-words", "3"], "--max-turn-words"),
+    (["--max-file-mb", "5"], ["--max-file-mb", "1"], "--max-file-mb"),
+])
+def test_resume_with_options_that_change_outputs_is_refused(tmp_path, first, then, option):
+    write(tmp_path / "in" / "a.txt", "\n".join(PII) + "\n")
+    out = tmp_path / "out"
+    assert _score(str(tmp_path / "in"), "--out", str(out), *first).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    write(tmp_path / "in" / "b.txt", "\n".join(PII) + "\n")
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out", str(out),
+                                       "--resume", "-j", "1", "--no-progress", *then])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "without --resume" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_resume_with_a_higher_size_limit_keeps_the_earlier_rows(tmp_path):
+    write(tmp_path / "in" / "a.txt", "\n".join(PII) + "\n")
+    out = tmp_path / "out"
+    assert _score(str(tmp_path / "in"), "--out", str(out), "--max-file-mb", "1").exit_code == 0
+    write(tmp_path / "in" / "b.txt", "\n".join(PII) + "\n")
+    result = _score(str(tmp_path / "in"), "--out", str(out), "--resume", "--max-file-mb", "0")
+    assert result.exit_code == 0 and "1 already scored (kept)" in result.output
+    assert (out / "run.json").exists()

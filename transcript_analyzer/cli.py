@@ -139,9 +139,18 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     """
     import os
 
+    from .classifier import classifier_fingerprint
     from .engine import ScoringConfig
+    from .errors import UsageError
     from .limits import Limits
-    from .scoring import STDIN, content_hashes, iter_outcomes, plan_inputs, track_progress
+    from .scoring import (
+        STDIN,
+        content_hashes,
+        ids_as_a_fresh_run,
+        iter_outcomes,
+        plan_inputs,
+        track_progress,
+    )
     from .writers import RESUMABLE, OutputSet
 
     if STDIN in paths and not input_format:
@@ -150,25 +159,40 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         raise click.UsageError("--scheduler needs --engine dask")
     if resume and fmt not in RESUMABLE:
         raise click.UsageError(f"--resume works with {' and '.join(RESUMABLE)} output")
-    plan = plan_inputs(paths, input_format)
+    plan = plan_inputs(paths, input_format, exclude=(out_dir, html_dir))
+    if plan.missing:
+        raise click.UsageError("no such file or folder: " + ", ".join(plan.missing))
     if not plan.items:
         raise click.UsageError(
             "no transcript files found in " + ", ".join(paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+    for path, reason in plan.ignored:
+        click.echo(f"skipped: {path}: {reason}", err=True)
     limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
     stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
                            redact=redact, render=None if html_dir else fmt)
+    # Everything that changes the rows; --resume refuses to add to rows made otherwise.
+    options = {"version": __version__, "redact": redact, "supporter": supporter,
+               "input_format": input_format, "max_turn_words": max_turn_words,
+               "max_file_mb": max_file_mb, "model": classifier_fingerprint(model_dir)}
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin) if resume else None)
+                            resume=content_hashes(plan, stdin) if resume else None,
+                            check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept),
+                            options=options)
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
+    except UsageError as exc:  # another run holds --out, or --resume with other options
+        reports.abort()
+        raise click.UsageError(str(exc)) from None
     sessions = failed = with_pii = 0
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()
@@ -188,7 +212,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,
-                                     skip=outputs.skip, limits=limits)
+                                     skip=outputs.skip, limits=limits,
+                                     kept_ids=outputs.kept_ids)
             for outcome in track_progress(outcomes, todo, on_progress):
                 if current and outcome.source != current[0].source:
                     input_done()
@@ -211,8 +236,15 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     failed += 1
                     click.echo(f"error: {outcome.error['error']}", err=True)
             input_done()
-        written = outputs.commit()
-        reports.commit(plan.skipped)
+        # A run that scored nothing (a folder of broken files, say) must not replace the
+        # results of an earlier run with empty tables.
+        keep_previous = not sessions and not outputs.skip and outputs.has_previous()
+        if keep_previous:
+            outputs.abort()
+            reports.abort()
+        else:
+            written = outputs.commit()
+            reports.commit(plan.skipped, plan.ignored)
     except KeyboardInterrupt:
         outputs.interrupt()
         reports.abort()
@@ -227,6 +259,10 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
+    if keep_previous:
+        click.echo(f"{len(plan.items)} input(s) found: nothing was scored ({failed} failed), "
+                   f"so the previous outputs in {out_dir} were left as they were.", err=True)
+        sys.exit(1 if failed else 0)
     if with_pii > PII_WARNINGS_SHOWN:
         click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
@@ -236,6 +272,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         f"({sessions} session(s)), {len(failed_sources)} failed"
         + (f", {len(outputs.skip)} already scored (kept)" if outputs.skip else "")
         + (f"; {len(plan.skipped)} non-transcript file(s) skipped" if plan.skipped else "")
+        + (f"; {len(plan.ignored)} other path(s) skipped (see above)" if plan.ignored else "")
+        + (f"; {plan.duplicates} duplicate path(s) counted once" if plan.duplicates else "")
         + f". Wrote {written['sessions'].parent}/{{utterances,sessions,errors}}.{fmt}"
         + (f" and reports with {html_dir}/index.html" if html_dir else ""),
         err=True,
@@ -610,8 +648,10 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     if out_file:
+        from .writers import write_csv_frame
+
         try:
-            table.to_csv(out_file, index=False)
+            write_csv_frame(table, out_file)
         except OSError as exc:
             raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
     shown = table.drop(columns=["dataset", "n"])

@@ -71,3 +71,15 @@ class UsageError(TranscriptAnalyzerError):
     """A caller passed options that cannot work together."""
 
     code = "E300"
+
+
+class ResumeOptionsError(UsageError):
+    """--resume was asked to add to rows that were made with other output-changing options."""
+
+    code = "E301"
+
+
+class OutputInUseError(UsageError):
+    """Another run is writing to the same output folder."""
+
+    code = "E302"

@@ -25,6 +25,7 @@ from .engine import (
     unexpected_error,
 )
 from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
+from .inputs import STDIN, RunPlan, plan_inputs
 from .limits import Limits
 from .metrics import session_row
 from .model import Transcript
@@ -32,9 +33,9 @@ from .readers import (
     EXTENSIONS,
     STREAMED,
     check_regular_file,
-    discover,
     file_sha256,
     iter_file,
+    path_text,
     read_bytes,
     read_file_bytes,
 )
@@ -44,7 +45,6 @@ from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-STDIN = "-"
 BATCH_WORDS = 20_000
 BATCH_ITEMS = 64
 
@@ -58,29 +58,8 @@ class ScoreResult:
     errors: pd.DataFrame
     skipped: list[str] = field(default_factory=list)
     inputs: int = 0
-
-
-@dataclass
-class RunPlan:
-    """The inputs of a run, found before any file is read (paths only, so it stays small)."""
-
-    items: list[tuple[Path, str | None]]
-    skipped: list[str]
-
-
-def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None) -> RunPlan:
-    """Expand folders; unknown extensions inside folders are skipped (and listed)."""
-    paths = list(paths)
-    items: list[tuple[Path, str | None]] = []
-    skipped: list[str] = []
-    for path, fmt, explicit in discover([p for p in paths if str(p) != STDIN]):
-        if fmt is None and not explicit and input_format is None:
-            skipped.append(str(path))
-        else:
-            items.append((path, fmt))
-    if any(str(p) == STDIN for p in paths):
-        items.append((Path(STDIN), input_format))
-    return RunPlan(items, skipped)
+    # (path, reason) for what folders held that is not a file to read: pipes, broken links...
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
@@ -92,6 +71,7 @@ def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes
 def _sha256(path: Path, stdin: bytes | None) -> str:
     if str(path) == STDIN:
         return hashlib.sha256(stdin or b"").hexdigest()
+    check_regular_file(path)  # hashing a named pipe or /dev/zero would never end
     return file_sha256(path)
 
 
@@ -107,7 +87,7 @@ def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
 
 
 def _source(path: Path) -> str:
-    return "<stdin>" if str(path) == STDIN else str(path)
+    return "<stdin>" if str(path) == STDIN else path_text(path)
 
 
 def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
@@ -120,17 +100,17 @@ def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | 
         return (read_bytes(data, "<stdin>", input_format, "stdin", limits=limits),
                 hashlib.sha256(data).hexdigest())
     chosen = input_format or fmt
+    check_regular_file(path)
     if chosen is None:
         raise UnsupportedFormatError(
-            str(path),
+            path_text(path),
             f"unrecognised file type {path.suffix or '(no extension)'!r}; "
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
     if chosen in STREAMED:
-        check_regular_file(path)
         return iter_file(path, chosen, limits=limits), file_sha256(path)
     data = _raw(path, stdin, limits)
-    return (read_bytes(data, str(path), chosen, path.stem, limits=limits),
+    return (read_bytes(data, path_text(path), chosen, path_text(path.stem), limits=limits),
             hashlib.sha256(data).hexdigest())
 
 
@@ -146,14 +126,14 @@ class FileItem:
     file there as well would take CPU from the workers.
     """
 
-    path: str
+    path: str  # the real name, which may not be valid UTF-8; `source` is how it is shown
     fmt: str
     transcript_id: str
     limits: Limits | None = None
 
     @property
     def source(self) -> str:
-        return self.path
+        return path_text(self.path)
 
     def estimated_words(self) -> int:
         try:
@@ -190,14 +170,16 @@ def _read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: st
 
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
                skip: set[str] | None = None, limits: Limits | None = None,
-               defer_reading: bool = False) -> Iterator[BatchItem | FileItem]:
+               defer_reading: bool = False, kept_ids: dict[str, list[str]] | None = None
+               ) -> Iterator[BatchItem | FileItem]:
     """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
 
-    Sources in `skip` (already scored, when resuming) are not read again. Single-transcript
-    files get their id reserved here, in input order, whether or not they can be read, so ids
-    do not depend on who reads; with `defer_reading` they are passed on as `FileItem`s.
+    Sources in `skip` (already scored, when resuming) are not read again; their ids, in
+    `kept_ids`, are taken before any other. Single-transcript files get their id reserved
+    here, in input order, whether or not they can be read, so ids do not depend on who reads;
+    with `defer_reading` they are passed on as `FileItem`s.
     """
-    used_ids: set[str] = set()
+    used_ids: set[str] = {i for ids in (kept_ids or {}).values() for i in ids}
     for path, fmt in plan.items:
         source = _source(path)
         if skip and source in skip:
@@ -205,11 +187,36 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
         chosen = input_format or fmt
         reserved = None
         if str(path) != STDIN and chosen in SINGLE_TRANSCRIPT:
-            reserved = _unique(path.stem, used_ids)
+            reserved = _unique(path_text(path.stem), used_ids)
             if defer_reading:
-                yield FileItem(source, chosen, reserved, limits)
+                yield FileItem(str(path), chosen, reserved, limits)
                 continue
         yield from _read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
+
+
+def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
+                       kept: dict[str, list[str]]) -> set[str]:
+    """The sources in `kept` (resuming: source -> transcript ids in the earlier output) whose
+    ids are the ones a fresh run would give them.
+
+    A file named like an earlier one gets `-2`, `-3`... in input order. When files are added
+    on resume before a kept file with the same stem, the kept file's id belongs to a new one:
+    that file must be scored again, or its id would differ from a fresh run's (or be taken
+    twice). Ids inside long-format files come from their content and are kept as they are.
+    """
+    used: set[str] = set()
+    consistent = set()
+    for path, fmt in plan.items:
+        source = _source(path)
+        single = str(path) != STDIN and (input_format or fmt) in SINGLE_TRANSCRIPT
+        if single:
+            fresh = _unique(path_text(path.stem), used)
+            if kept.get(source) == [fresh]:
+                consistent.add(source)
+        elif source in kept:
+            used.update(kept[source])
+            consistent.add(source)
+    return consistent
 
 
 def _unique(wanted: str, used: set[str]) -> str:
@@ -308,13 +315,19 @@ def iter_outcomes(
     classifier: Any = None,
     skip: set[str] | None = None,
     limits: Limits | None = None,
+    kept_ids: dict[str, list[str]] | None = None,
 ) -> Iterator[Outcome]:
-    """Outcomes in input order, then turn order, whatever the engine and number of jobs."""
+    """Outcomes in input order, then turn order, whatever the engine and number of jobs.
+
+    When resuming, `skip` are the sources kept from the earlier output and `kept_ids` their
+    transcript ids, so that no new transcript takes one of them.
+    """
     config = config or ScoringConfig()
     # Parallel engines get smaller batches so the workers finish together.
     words = BATCH_WORDS if jobs <= 1 and engine == "local" else BATCH_WORDS // 4
     # Local workers read the files themselves; a cluster's workers may not see them.
-    items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local")
+    items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local",
+                       kept_ids=kept_ids)
     batches = batched(items, max_words=words)
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)
@@ -371,6 +384,7 @@ def score(
         errors=pd.DataFrame(errors, columns=list(ERROR_COLUMNS)),
         skipped=plan.skipped,
         inputs=len(plan.items),
+        ignored=plan.ignored,
     )
 
 

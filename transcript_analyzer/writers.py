@@ -9,6 +9,11 @@ While a run is in progress its manifest records, after each flush, how far every
 had been written; `--resume` truncates the partial tables to the last such checkpoint (dropping
 anything half-written after it), skips inputs whose content hash is already scored, retries the
 ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet cannot append.
+
+CSV files are opened in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`, a
+tab or a carriage return as a formula. Every string cell of every CSV written here is therefore
+neutralised as OWASP advises ("CSV Injection"), with a leading `'`; `restore_formula` undoes it
+exactly when the tool reads its own CSVs back. Parquet and JSONL keep the exact text.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import io
 import json
 import math
 import os
+import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +41,13 @@ TABLES: dict[str, Sequence[str]] = {
 RESUMABLE = ("csv", "jsonl")
 PARTIAL = ".partial"
 MANIFEST = "inputs.csv"
+RUN_OPTIONS = "run.json"
+LOCK = ".transcript-analyzer.lock"
+# How each recorded option is named to the user, when a resume is refused.
+OPTION_NAMES = {"redact": "--redact", "supporter": "--supporter",
+                "input_format": "--input-format", "max_turn_words": "--max-turn-words",
+                "max_file_mb": "--max-file-mb", "model": "--model (the trust model's files)",
+                "version": "the version of transcript-analyzer"}
 MANIFEST_COLUMNS = ("source", "sha256", "status", "sessions")
 _CHECKPOINT_COLUMNS = (*MANIFEST_COLUMNS, "utterances_bytes", "sessions_bytes")
 
@@ -50,9 +63,41 @@ def _clean(value: Any) -> Any:
     return value
 
 
+# A string a spreadsheet would run as a formula (OWASP, "CSV Injection"). Leading quotes are part
+# of the pattern so that neutralising can be undone exactly (see `restore_formula`).
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_formula(text: str) -> str:
+    """`text` with a leading `'` when a spreadsheet would read it as a formula.
+
+    A plain number such as `-5` is left alone: a spreadsheet reads it as that number.
+    """
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text.lstrip("'")):
+        return "'" + text
+    return text
+
+
+def restore_formula(cell: str) -> str:
+    """The original text of a CSV cell written through `neutralise_formula`."""
+    if cell.startswith("'") and neutralise_formula(cell[1:]) != cell[1:]:
+        return cell[1:]
+    return cell
+
+
 def _csv_cell(value: Any) -> Any:
+    """A value as it goes into a CSV cell: missing is empty, strings are neutralised."""
     value = _clean(value)
-    return "" if value is None else value
+    if value is None:
+        return ""
+    return neutralise_formula(value) if isinstance(value, str) else value
+
+
+def write_csv_frame(frame: Any, path: str | Path) -> None:
+    """Write a DataFrame as CSV with every string cell neutralised (e.g. `evaluate --out`)."""
+    frame.apply(lambda column: column.map(
+        lambda v: neutralise_formula(v) if isinstance(v, str) else v)).to_csv(path, index=False)
 
 
 @lru_cache(maxsize=8)
@@ -159,7 +204,7 @@ def _read_checkpoint(path: Path) -> list[dict[str, str]]:
         for row in csv.DictReader(handle):
             if None in row or any(row.get(c) is None for c in _CHECKPOINT_COLUMNS):
                 break
-            rows.append(row)
+            rows.append({**row, "source": restore_formula(row["source"])})
     return rows
 
 
@@ -183,7 +228,7 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
             writer = csv.writer(dst)
             writer.writerow(header)
             for row in reader:
-                if len(row) == len(header) and row[position] in keep:
+                if len(row) == len(header) and restore_formula(row[position]) in keep:
                     writer.writerow(row)
         else:
             for line in src:
@@ -194,6 +239,100 @@ def _filter_rows(source: Path, target: Path, fmt: str, keep: set[str]) -> int:
                 if record.get("source") in keep:
                     dst.write(line if line.endswith("\n") else line + "\n")
         return dst.tell()
+
+
+class FolderLock:
+    """An exclusive lock on an output folder while a run writes to it.
+
+    Two runs writing one `.partial/` would tear each other's tables. The lock is taken on a
+    hidden file of its own (never deleted: removing a lock file lets a third run lock a new one
+    while the first still holds the old), with flock on POSIX and msvcrt on Windows; the
+    operating system drops it when the process ends, however it ends.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from .errors import OutputInUseError
+
+        self.path = folder / LOCK
+        self._handle = open(self.path, "a+b")
+        try:
+            _lock(self._handle)
+        except OSError:
+            self._handle.close()
+            raise OutputInUseError(
+                f"another run is writing to {folder} (it holds {self.path}); wait for it to "
+                "finish, or give this run another --out") from None
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()  # closing the file releases the lock
+
+
+def _lock(handle: Any) -> None:
+    """Lock an open file without waiting; OSError when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def options_conflicts(earlier: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """How the output-changing options of this run differ from those of the kept rows.
+
+    A higher --max-file-mb (0 is no limit) is no conflict: every file kept was under the
+    earlier limit, so it is under the new one too; only failures can change.
+    """
+    conflicts = []
+    for key in sorted(set(earlier) | set(now)):
+        old, new = earlier.get(key), now.get(key)
+        if key == "max_file_mb" and _limit(new) >= _limit(old):
+            continue
+        if old != new:
+            conflicts.append(f"{OPTION_NAMES.get(key, key)}: {_shown(old)} then, "
+                             f"{_shown(new)} now")
+    return conflicts
+
+
+def _limit(mb: Any) -> float:
+    return float("inf") if not mb else float(mb)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def _ids_by_source(path: Path, fmt: str, sources: set[str]) -> dict[str, list[str]]:
+    """The transcript ids of each of `sources` in a sessions table (torn rows ignored)."""
+    ids: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            records = ({k: restore_formula(v) for k, v in row.items()
+                        if isinstance(k, str) and isinstance(v, str)}
+                       for row in csv.DictReader(handle))
+        else:
+            records = (_json_record(line) for line in handle)
+        for record in records:
+            source, transcript_id = record.get("source"), record.get("transcript_id")
+            if source in sources and transcript_id is not None:
+                ids.setdefault(source, []).append(str(transcript_id))
+    return ids
+
+
+def _json_record(line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 class OutputSet:
@@ -207,7 +346,15 @@ class OutputSet:
     CHECKPOINT_INPUTS = 50  # at most this many finished inputs are redone after a crash
 
     def __init__(self, out_dir: str | Path, fmt: str = "csv",
-                 resume: dict[str, str] | None = None) -> None:
+                 resume: dict[str, str] | None = None,
+                 check_ids: Callable[[dict[str, list[str]]], set[str]] | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        """With `resume`, `check_ids` gets the transcript ids of every input that could be
+        kept and returns the inputs to keep: the others are scored again (see `kept_ids`).
+
+        `options` are the run's output-changing options, written to `run.json` with the
+        tables. Resuming onto rows made with other options raises `ResumeOptionsError`.
+        """
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
         if resume is not None and fmt not in RESUMABLE:
@@ -216,6 +363,20 @@ class OutputSet:
         self.fmt = fmt
         self.partial = self.out_dir / PARTIAL
         self.skip: set[str] = set()
+        self.kept_ids: dict[str, list[str]] = {}
+        self._check_ids = check_ids
+        self.options = options
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FolderLock(self.out_dir)
+        try:
+            self._open(resume)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, resume: dict[str, str] | None) -> None:
+        """Set up `.partial/` (keeping what `resume` allows) and open every table."""
+        options, fmt = self.options, self.fmt
         kept = self._resume_base(resume) if resume is not None else {}
         if not kept:
             shutil.rmtree(self.partial, ignore_errors=True)
@@ -228,6 +389,9 @@ class OutputSet:
         self._manifest = csv.writer(self._checkpoint)
         if not kept:
             self._manifest.writerow(_CHECKPOINT_COLUMNS)
+        if options is not None:
+            (self.partial / RUN_OPTIONS).write_text(json.dumps(options, indent=1) + "\n",
+                                                    encoding="utf-8")
         self._pending: list[list[Any]] = []
 
     def _resume_base(self, current: dict[str, str]) -> dict[str, int]:
@@ -241,12 +405,20 @@ class OutputSet:
             if not final.exists():
                 return {}
             with open(final, encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
+                rows = [{**row, "source": restore_formula(row["source"] or "")}
+                        for row in csv.DictReader(handle)]
         keep = {r["source"] for r in rows
                 if r["status"] == "scored" and current.get(r["source"]) == r["sha256"]}
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
                                for n in ("utterances", "sessions")):
             return {}
+        self._check_options(base)
+        ids = _ids_by_source(base / f"sessions.{self.fmt}", self.fmt, keep)
+        if self._check_ids is not None:
+            keep = self._check_ids(ids) & keep
+            if not keep:
+                return {}
+        self.kept_ids = {source: ids.get(source, []) for source in keep}
         staging = self.out_dir / f"{PARTIAL}-resume"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -257,7 +429,8 @@ class OutputSet:
             writer.writerow(_CHECKPOINT_COLUMNS)
             for r in rows:
                 if r["source"] in keep:
-                    writer.writerow([r["source"], r["sha256"], "scored", r["sessions"],
+                    writer.writerow([neutralise_formula(r["source"]), r["sha256"], "scored",
+                                     r["sessions"],
                                      sizes["utterances"], sizes["sessions"]])
         with open(staging / f"errors.{self.fmt}", "w", encoding="utf-8", newline="") as handle:
             if self.fmt == "csv":
@@ -267,6 +440,33 @@ class OutputSet:
         self.skip = keep
         sizes["errors"] = _data_bytes(self.partial / f"errors.{self.fmt}")
         return sizes
+
+    def _check_options(self, base: Path) -> None:
+        """Refuse to add rows made with other output-changing options than the kept ones."""
+        if self.options is None:
+            return
+        from .errors import ResumeOptionsError
+
+        try:
+            earlier = json.loads((base / RUN_OPTIONS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = None
+        if not isinstance(earlier, dict):
+            raise ResumeOptionsError(
+                f"cannot resume in {self.out_dir}: its outputs do not record the options they "
+                f"were made with ({RUN_OPTIONS} is missing or damaged), so rows made with other "
+                "options could be mixed. Run again without --resume to score every input.")
+        conflicts = options_conflicts(earlier, self.options)
+        if conflicts:
+            raise ResumeOptionsError(
+                f"cannot resume in {self.out_dir}: its rows were made with other options ("
+                + "; ".join(conflicts) + "). Run again without --resume to score every input "
+                "with the new options, or resume with the options of the earlier run.")
+
+    def has_previous(self) -> bool:
+        """Whether the output folder holds the outputs of an earlier run."""
+        return any((self.out_dir / name).exists()
+                   for name in (MANIFEST, *(f"{table}.{self.fmt}" for table in TABLES)))
 
     def __getitem__(self, name: str) -> TableWriter:
         return self.writers[name]
@@ -282,7 +482,8 @@ class OutputSet:
         """Flush every table, then record the finished inputs with the tables' sizes."""
         sizes = {name: writer.flush() for name, writer in self.writers.items()}
         for entry in self._pending:
-            self._manifest.writerow([*entry, sizes["utterances"] or 0, sizes["sessions"] or 0])
+            self._manifest.writerow([_csv_cell(entry[0]), *entry[1:], sizes["utterances"] or 0,
+                                     sizes["sessions"] or 0])
         self._pending = []
         self._checkpoint.flush()
 
@@ -298,7 +499,7 @@ class OutputSet:
             writer = csv.writer(handle)
             writer.writerow(MANIFEST_COLUMNS)
             for row in manifest:
-                writer.writerow([row[c] for c in MANIFEST_COLUMNS])
+                writer.writerow([_csv_cell(row[c]) for c in MANIFEST_COLUMNS])
         written = {}
         for name in TABLES:
             target = self.out_dir / f"{name}.{self.fmt}"
@@ -306,7 +507,11 @@ class OutputSet:
             written[name] = target
         os.replace(public, self.out_dir / MANIFEST)
         written["inputs"] = self.out_dir / MANIFEST
+        if (self.partial / RUN_OPTIONS).exists():
+            os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
+            written["options"] = self.out_dir / RUN_OPTIONS
         shutil.rmtree(self.partial, ignore_errors=True)
+        self._lock.release()
         return written
 
     def interrupt(self) -> None:
@@ -317,6 +522,7 @@ class OutputSet:
             for writer in self.writers.values():
                 writer.close()
             self._checkpoint.close()
+            self._lock.release()
 
     def abort(self) -> None:
         """Stop and discard this run's partial output; earlier outputs are untouched."""
@@ -327,3 +533,4 @@ class OutputSet:
                 pass
         self._checkpoint.close()
         shutil.rmtree(self.partial, ignore_errors=True)
+        self._lock.release()

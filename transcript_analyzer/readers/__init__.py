@@ -6,6 +6,7 @@ Formats are recognised by extension; `input_format` overrides that (needed for s
 from __future__ import annotations
 
 import io
+import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +41,21 @@ EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext 
 
 __all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
            "load_transcript", "discover", "read_file_bytes",
-           "iter_file", "file_sha256", "STREAMED", "check_regular_file"]
+           "iter_file", "file_sha256", "STREAMED", "check_regular_file", "path_text"]
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """A path as text that can be written anywhere: a name whose bytes are not valid UTF-8
+    (Latin-1 `\\xe9`, say) shows those bytes as `\\xe9` instead of failing every writer."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def format_for(path: str | Path) -> str | None:
@@ -114,7 +129,7 @@ def load_transcripts(
     """
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
-    source = str(path)
+    source = path_text(path)
     fmt = input_format or format_for(path)
     if fmt is None:
         raise UnsupportedFormatError(
@@ -123,7 +138,7 @@ def load_transcripts(
             f"supported: {', '.join(sorted(EXTENSIONS))}",
         )
     data = read_file_bytes(path, limits)
-    return read_bytes(data, source, fmt, transcript_id or path.stem, limits=limits)
+    return read_bytes(data, source, fmt, transcript_id or path_text(path.stem), limits=limits)
 
 
 STREAMED = ("csv", "tsv")
@@ -140,12 +155,12 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
     """
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
-    transcript_id = transcript_id or path.stem
+    transcript_id = transcript_id or path_text(path.stem)
     if fmt not in STREAMED:
-        yield from read_bytes(read_file_bytes(path, limits), str(path), fmt, transcript_id,
-                              limits=limits)
+        yield from read_bytes(read_file_bytes(path, limits), path_text(path), fmt,
+                              transcript_id, limits=limits)
         return
-    source = str(path)
+    source = path_text(path)
     check_regular_file(path)
     try:
         raw = open(path, "rb")
@@ -171,27 +186,35 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
 
 
 def check_regular_file(path: Path) -> None:
-    """Raise a readable error unless `path` is an existing regular file (not a pipe/folder)."""
+    """Raise a readable error unless `path` is an existing regular file (not a pipe/folder).
+
+    Only `stat` is used: opening a named pipe to look at it would wait for a writer.
+    """
+    source = path_text(path)
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise TranscriptReadError(str(path), "no such file or folder") from None
+        if os.path.islink(path):
+            raise TranscriptReadError(
+                source, "a symbolic link whose target does not exist") from None
+        raise TranscriptReadError(source, "no such file or folder") from None
     except OSError as exc:
-        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
+        raise TranscriptReadError(source, f"cannot read the file ({exc.strerror})") from None
     if not stat.S_ISREG(info.st_mode):
         raise TranscriptReadError(
-            str(path), "not a regular file (a folder, device or pipe), so it was not read")
+            source, "not a regular file (a folder, device or pipe), so it was not read")
 
 
 def read_file_bytes(path: Path, limits: Limits | None = None) -> bytes:
     """A regular file's bytes, refused before reading when it is over the size limit."""
     limits = limits or DEFAULT_LIMITS
     check_regular_file(path)
-    limits.check_file_size(path.stat().st_size, str(path))
+    limits.check_file_size(path.stat().st_size, path_text(path))
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise TranscriptReadError(str(path), f"cannot read the file ({exc.strerror})") from None
+        raise TranscriptReadError(path_text(path),
+                                  f"cannot read the file ({exc.strerror})") from None
 
 
 def load_transcript(
@@ -203,25 +226,26 @@ def load_transcript(
     transcripts = load_transcripts(path, input_format, limits=limits)
     if len(transcripts) != 1:
         raise TranscriptReadError(
-            str(path),
+            path_text(path),
             f"holds {len(transcripts)} transcripts; use load_transcripts() for long-format files",
         )
     return assign_roles(transcripts[0])
 
 
 def discover(paths: list[str | Path]) -> Iterator[tuple[Path, str | None, bool]]:
-    """Expand folders recursively, in sorted order, to (file, format, named_explicitly).
+    """Files to read in `paths`, folders expanded recursively in sorted order, as (file,
+    format, named_explicitly).
 
-    The format is None for files whose extension is not a transcript type. Callers report those
-    named explicitly as errors and count the ones found inside folders as skipped, so nothing
-    disappears without a word. Hidden files and folders are not searched.
+    The format is None for files whose extension is not a transcript type. Hidden files and
+    folders are not searched; `transcript_analyzer.inputs.plan_inputs` also says what else was
+    set aside and why.
     """
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                yield child, format_for(child), False
-        else:
-            yield path, format_for(path), True
+    from ..inputs import plan_inputs
+
+    paths = [Path(p) for p in paths]
+    named = {path_text(p) for p in paths}
+    plan = plan_inputs(paths)
+    for path, fmt in plan.items:
+        yield path, fmt, path_text(path) in named
+    for skipped in plan.skipped:
+        yield Path(skipped), None, False

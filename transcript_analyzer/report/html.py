@@ -166,13 +166,19 @@ def report_filename(transcript_id: str, taken: set[str] | None = None) -> str:
 
 
 def render_index(sessions: Sequence[Mapping], links: Sequence[str],
-                 errors: Iterable[Mapping] = (), skipped: Iterable[str] = ()) -> str:
-    """`index.html`: one sortable row per session row (sessions.csv) linking to its report."""
+                 errors: Iterable[Mapping] = (), skipped: Iterable[str] = (),
+                 ignored: Iterable[tuple[str, str]] = ()) -> str:
+    """`index.html`: one sortable row per session row (sessions.csv) linking to its report.
+
+    `skipped` are files of other types; `ignored` are (path, reason) for what was found but
+    is not a file to read (pipes, devices, broken links), so the index accounts for both.
+    """
     rows = [{"session": dict(s), "transcript_id": str(s["transcript_id"]),
              "supporter": str(s.get("supporter") or ""), "href": href}
             for s, href in zip(sessions, links)]
     return _environment().get_template("index.html.j2").render(
         rows=rows, columns=INDEX_COLUMNS, errors=list(errors), skipped=list(skipped),
+        ignored=list(ignored),
     )
 
 
@@ -230,10 +236,11 @@ class ReportWriter:
     def add_error(self, error: Mapping) -> None:
         self.errors.append(dict(error))
 
-    def commit(self, skipped: Iterable[str] = ()) -> dict[str, Path]:
+    def commit(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
+               ) -> dict[str, Path]:
         """Write `index.html` and move every report into `out_dir`; returns id -> path."""
         write_html(self.staging / "index.html",
-                   render_index(self.sessions, self.links, self.errors, skipped))
+                   render_index(self.sessions, self.links, self.errors, skipped, ignored))
         written: dict[str, Path] = {}
         for session, name in zip(self.sessions, self.links):
             os.replace(self.staging / name, self.out_dir / name)
@@ -260,7 +267,7 @@ def write_reports(result, out_dir: str | Path) -> dict[str, Path]:
             writer.add(rows, session)
         for error in result.errors.to_dict("records"):
             writer.add_error(error)
-        return writer.commit(getattr(result, "skipped", []))
+        return writer.commit(getattr(result, "skipped", []), getattr(result, "ignored", []))
     except BaseException:
         writer.abort()
         raise
