@@ -122,11 +122,17 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: when stderr is a terminal and "
               "there are several inputs).")
+@click.option("--sessions-meta", "sessions_meta", metavar="FILE.csv",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Who and when for each session: a CSV keyed by 'file' (path) or "
+              "'transcript_id', with 'supporter', 'session_date' (YYYY-MM-DD) and any "
+              "further columns (cohort, site), which are added to sessions.csv.")
 def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
           supporter: str | None, max_file_mb: float, max_turn_words: int,
           model_dir: str | None, trust_model: bool, jobs: int | None,
           engine: str, scheduler: str | None, resume: bool, redact: bool,
-          progress: bool | None, html_dir: str | None = None) -> None:
+          progress: bool | None, html_dir: str | None = None,
+          sessions_meta: str | None = None) -> None:
     """Score transcripts in PATH... (files, folders searched recursively, or - for stdin).
 
     Writes one row per turn to utterances.csv, one row per transcript to sessions.csv, and one
@@ -156,6 +162,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             "no transcript files found in " + ", ".join(paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
+    manifest = _read_sessions_meta(sessions_meta)
+    if manifest is not None:  # a manifest kept beside the transcripts is not one of them
+        plan.items = [(p, f) for p, f in plan.items if not manifest.is_file(p)]
     limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
     stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
@@ -165,11 +174,13 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin) if resume else None)
+                            resume=content_hashes(plan, stdin) if resume else None,
+                            extra_session_columns=manifest.columns if manifest else ())
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
     sessions = failed = with_pii = 0
+    dates_warned: set[str] = set()
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()
     current: list = []  # outcomes of the input being written, to record it when it is done
@@ -196,6 +207,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                 outputs["utterances"].write(outcome.utterances)
                 outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
                 if outcome.session is not None:
+                    if manifest is not None:
+                        outcome.session = manifest.apply(outcome.session)
+                    _warn_dates(outcome.session, dates_warned)
                     outputs["sessions"].write([outcome.session])
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
@@ -231,6 +245,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
                    err=True)
+    if manifest is not None and manifest.unmatched:
+        click.echo(f"warning: {manifest.unmatched} row(s) of {sessions_meta} matched no "
+                   "scored session", err=True)
     click.echo(
         f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
         f"({sessions} session(s)), {len(failed_sources)} failed"
@@ -298,6 +315,30 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
                 raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
             click.echo(f"Wrote the HTML report to {out}", err=True)
     sys.exit(1 if len(result.errors) else 0)
+
+
+def _read_sessions_meta(path: str | None):
+    """The --sessions-meta manifest, or None; a bad one is a usage error naming the file."""
+    if not path:
+        return None
+    from .errors import SessionsMetaError
+    from .schema import SESSION_COLUMNS
+    from .session_meta import read_sessions_meta
+
+    try:
+        return read_sessions_meta(path, SESSION_COLUMNS)
+    except SessionsMetaError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _warn_dates(session: dict, shown: set[str]) -> None:
+    """Each date that was left empty, once (a long file repeats it for every transcript)."""
+    from .session_meta import date_warnings
+
+    for warning in date_warnings(session):
+        if warning not in shown:
+            shown.add(warning)
+            click.echo(f"warning: {warning}", err=True)
 
 
 def _html_reports(html_dir: str | None):

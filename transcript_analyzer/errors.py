@@ -71,3 +71,15 @@ class UsageError(TranscriptAnalyzerError):
     """A caller passed options that cannot work together."""
 
     code = "E300"
+
+
+class SessionsMetaError(UsageError):
+    """A `--sessions-meta` manifest cannot be used; the message names the file and line."""
+
+    code = "E301"
+
+    def __init__(self, source: str, reason: str, line: int | None = None):
+        self.source = source
+        self.line = line
+        where = f"{source}, line {line}" if line is not None else source
+        super().__init__(f"{where}: {reason}")

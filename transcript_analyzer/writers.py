@@ -163,6 +163,20 @@ def _read_checkpoint(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def _header(path: Path, fmt: str) -> tuple[str, ...] | None:
+    """The columns of a CSV or JSONL table file (None when it has no rows to tell from)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return None
+    if fmt == "csv":
+        return tuple(next(csv.reader([first])))
+    try:
+        return tuple(json.loads(first))
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
 def _data_bytes(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
@@ -207,7 +221,10 @@ class OutputSet:
     CHECKPOINT_INPUTS = 50  # at most this many finished inputs are redone after a crash
 
     def __init__(self, out_dir: str | Path, fmt: str = "csv",
-                 resume: dict[str, str] | None = None) -> None:
+                 resume: dict[str, str] | None = None,
+                 extra_session_columns: Sequence[str] = ()) -> None:
+        """`extra_session_columns` (from a --sessions-meta manifest) follow the sessions
+        table's own columns."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
         if resume is not None and fmt not in RESUMABLE:
@@ -216,13 +233,15 @@ class OutputSet:
         self.fmt = fmt
         self.partial = self.out_dir / PARTIAL
         self.skip: set[str] = set()
+        self.columns = {name: (*columns, *extra_session_columns) if name == "sessions"
+                        else tuple(columns) for name, columns in TABLES.items()}
         kept = self._resume_base(resume) if resume is not None else {}
         if not kept:
             shutil.rmtree(self.partial, ignore_errors=True)
         self.partial.mkdir(parents=True, exist_ok=True)
         self.writers = {name: TableWriter(self.partial / f"{name}.{fmt}", columns, fmt,
                                           keep_bytes=kept.get(name, 0))
-                        for name, columns in TABLES.items()}
+                        for name, columns in self.columns.items()}
         self._checkpoint = open(self.partial / MANIFEST, "a" if kept else "w", encoding="utf-8",
                                 newline="")
         self._manifest = csv.writer(self._checkpoint)
@@ -247,6 +266,8 @@ class OutputSet:
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
                                for n in ("utterances", "sessions")):
             return {}
+        if _header(base / f"sessions.{self.fmt}", self.fmt) not in (None, self.columns["sessions"]):
+            return {}  # other manifest columns than before: score everything again
         staging = self.out_dir / f"{PARTIAL}-resume"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
