@@ -495,6 +495,52 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
             click.echo(f"{name}: {result}", err=True)
 
 
+@main.command("progress")
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True),
+                metavar="RESULTS...")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for progress.csv and progress.html (created if needed).")
+@click.option("--period", type=click.Choice(["month", "week", "session"]), default="month",
+              show_default=True, help="One row (and one point on each line) per period.")
+@click.option("--cohort", metavar="COLUMN",
+              help="Add medians per value of this sessions column (e.g. cohort or site from "
+              "--sessions-meta), with no names, to the page and to cohort.csv.")
+@click.option("--reports", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A folder of `score --html-dir` reports to link sessions to (those inside "
+              "each RESULTS folder are found without it).")
+def progress_command(results: tuple[str, ...], out_dir: str, period: str, cohort: str | None,
+                     reports: tuple[str, ...]) -> None:
+    """Each supporter's growth over time, from one or more `score` output folders.
+
+    Writes progress.csv (per supporter and period: sessions, and each metric's mean with a
+    95% interval) and progress.html (per supporter: charts of every metric over time with the
+    reference bands, and what changed since their own first sessions). People are listed
+    alphabetically; nothing ranks them.
+    """
+    from .errors import TranscriptAnalyzerError
+    from .growth import SESSION_INPUT_COLUMNS
+    from .report.progress_html import write_progress
+    from .results import read_results
+
+    try:
+        found = read_results(results, (*SESSION_INPUT_COLUMNS, *((cohort,) if cohort else ())),
+                             reports)
+        for warning in found.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if found.sessions.empty:
+            raise click.ClickException(f"no sessions in {', '.join(results)}")
+        written = write_progress(out_dir, found.sessions, period=period, reports=found.reports,
+                                 cohort_column=cohort)
+    except TranscriptAnalyzerError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
+    people = found.sessions["supporter"].nunique()
+    click.echo(f"{len(found.sessions)} session(s) of {people} supporter(s); "
+               f"{len(found.reports)} linked to their reports. Wrote "
+               + ", ".join(str(p) for p in written.values()), err=True)
+
+
 class _progress:
     """A rich progress bar on stderr, or a no-op callback."""
 

@@ -1,6 +1,6 @@
 """Who and when for every session: the person who supported, and the date of the session.
 
-Growth over time (`progress.py`) needs both. They come from, in this order (the first source
+Growth over time (`growth.py`) needs both. They come from, in this order (the first source
 that has a value wins, and sessions.csv records which in `supporter_source` / `date_source`):
 
 1. `manifest`: a CSV given with `score --sessions-meta`, keyed by file path or transcript_id,
