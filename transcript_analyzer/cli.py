@@ -524,7 +524,7 @@ def progress_command(results: tuple[str, ...], out_dir: str, period: str, cohort
 
     try:
         found = read_results(results, (*SESSION_INPUT_COLUMNS, *((cohort,) if cohort else ())),
-                             reports)
+                             reports, required=(cohort,) if cohort else ())
         for warning in found.warnings:
             click.echo(f"warning: {warning}", err=True)
         if found.sessions.empty:

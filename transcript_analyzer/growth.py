@@ -136,14 +136,15 @@ def _period(frame: pd.DataFrame, period: str) -> pd.DataFrame:
         start[dated] = d.dt.to_period("M").dt.start_time
         label[dated] = d.dt.strftime("%Y-%m")
     elif period == "week":
-        start[dated] = (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+        start[dated] = (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
         iso = d.dt.isocalendar()
         label[dated] = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
     else:
         start[dated] = d
         label[dated] = d.dt.strftime("%Y-%m-%d") + " " + frame.loc[dated, "transcript_id"]
     out = frame.assign(period=label, period_start=start)
-    out["key"] = label if period != "session" else label + "\0" + frame["source"]
+    out["key"] = label if period != "session" else \
+        label.where(~dated, label + "\0" + frame["source"])
     return out
 
 
@@ -224,11 +225,10 @@ def trends(sessions: pd.DataFrame, by: str = "supporter") -> pd.DataFrame:
     """Per person and metric: what changed since their own first sessions, and whether it is
     beyond noise (`change` is up, down, no clear change, or too few sessions)."""
     frame = _order(_prepared(sessions, by))
-    frame = frame[frame["date"].notna()]
     rows = []
     for who, group in frame.groupby("who", sort=False):
         for metric in METRICS:
-            present = group[group[metric.column].notna()]
+            present = group[group[metric.column].notna() & group["date"].notna()]
             rows.append({by: who, "metric": metric.column,
                          **_trend(present["date"], present[metric.column])})
     return pd.DataFrame(rows, columns=[by, *TREND_COLUMNS])

@@ -141,12 +141,14 @@ def find_reports(folder: Path) -> dict[str, Path]:
 
 
 def read_results(paths: Iterable[str | Path], columns: Sequence[str],
-                 reports: Iterable[str | Path] = ()) -> Results:
+                 reports: Iterable[str | Path] = (), required: Sequence[str] = ()) -> Results:
     """The sessions of every results folder (or sessions table) in `paths`, keeping `columns`.
 
     A session (same source and transcript_id) in several runs is kept once, from the last run
-    given. `reports` are further folders of `score --html-dir` reports to link to.
+    given. `reports` are further folders of `score --html-dir` reports to link to; a column in
+    `required` that no table has is an error.
     """
+    paths = list(paths)
     chunks: list[pd.DataFrame] = []
     extra = {}
     for folder in reports:
@@ -171,6 +173,10 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
     if missing:
         raise ResultsError(f"{', '.join(map(str, paths))}: no {', '.join(missing)} column; is "
                            "it a sessions table written by `score`?")
+    absent = [c for c in required if c not in frame.columns]
+    if absent:
+        raise ResultsError(f"{', '.join(map(str, paths))}: no {', '.join(absent)} column in "
+                           "the sessions table (such columns come from `score --sessions-meta`)")
     for column in columns:
         if column not in frame.columns:
             frame[column] = pd.NA
