@@ -201,6 +201,109 @@ def test_screenshot(page, tmp_path):
     assert out.stat().st_size > 10_000
 
 
+# ---------------------------------------------------------------- progress.html
+
+
+@pytest.fixture(scope="module")
+def progress_page_file(tmp_path_factory, nlp):
+    """`score sample_transcripts/progress --html-dir` then `progress`, through the CLI."""
+    import transcript_analyzer.cli as cli
+    import transcript_analyzer.engine as engine
+    from transcript_analyzer.classifier import RuleTrustClassifier
+
+    tmp = tmp_path_factory.mktemp("progress-browser")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
+        mp.setattr(engine, "_STATE", {})
+        result = CliRunner().invoke(main, [
+            "score", str(SAMPLES / "progress"), "--out", str(tmp / "r"),
+            "--html-dir", str(tmp / "r" / "reports"), "-j", "1"])
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["progress", str(tmp / "r"), "--out", str(tmp / "p")])
+    assert result.exit_code == 0, result.output
+    return tmp / "p" / "progress.html"
+
+
+@pytest.fixture()
+def progress_page(browser, progress_page_file):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(progress_page_file.as_uri())
+    yield page
+    context.close()
+
+
+# Share of a PNG's pixels near each colour, counted in the browser from the screenshot itself.
+PIXELS_JS = """
+async ([src, colours]) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width; canvas.height = img.height;
+  const ctx = canvas.getContext('2d'); ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, img.width, img.height).data;
+  const counts = colours.map(() => 0);
+  for (let i = 0; i < data.length; i += 4)
+    colours.forEach((c, k) => { if (Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1])
+                                    + Math.abs(data[i + 2] - c[2]) < 30) counts[k]++; });
+  return counts.map(n => n / (img.width * img.height));
+}
+"""
+
+
+def test_progress_charts_are_drawn(progress_page):
+    import base64
+
+    chart = progress_page.locator("#p-kai figure.chart[data-metric=percent_open_questions]")
+    png = chart.screenshot()
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    line, good, fair = progress_page.evaluate(
+        PIXELS_JS, [src, [[0x1F, 0x3A, 0x93], [0xDC, 0xEF, 0xE2], [0xFD, 0xF1, 0xD3]]])
+    assert line > 0.004, "no line or points drawn in the chart"
+    assert good > 0.03 and fair > 0.01, "reference bands are not drawn"
+    # every dated session is a point, and the line joins the period means
+    assert chart.locator("circle.pt").count() == 6
+    assert len(chart.locator("polyline.trend-line").get_attribute("points").split()) == 3
+    assert progress_page.errors == []
+
+
+def test_progress_points_open_reports_from_the_keyboard(progress_page):
+    progress_page.locator("body").focus()
+    for _ in range(60):
+        progress_page.keyboard.press("Tab")
+        if progress_page.evaluate("document.activeElement.classList.contains('pt-link')"):
+            break
+    else:
+        pytest.fail("no session point is reachable with the Tab key")
+    with progress_page.expect_navigation():
+        progress_page.keyboard.press("Enter")
+    assert progress_page.url.endswith("_kai.html")
+    assert progress_page.locator("h1").count() == 1
+
+
+def test_progress_page_makes_no_requests_and_is_wcag_aa(progress_page, progress_page_file):
+    worst = progress_page.evaluate(CONTRAST_JS)
+    failing = [w for w in worst if w["ratio"] < (3.0 if w["large"] else 4.5)]
+    assert failing == [], failing[:5]
+    progress_page.emulate_media(media="print")
+    progress_page.pdf(path=str(progress_page_file.with_suffix(".pdf")))
+    for url in progress_page.requests:
+        assert url.split("#")[0] == progress_page_file.as_uri() or url.startswith("data:"), url
+
+
+def test_progress_prints_without_navigation_and_with_every_session(progress_page):
+    progress_page.emulate_media(media="print")
+    progress_page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert not progress_page.locator("nav.page-nav").is_visible()
+    rows = progress_page.locator("#p-rosa details.session-list tbody tr")
+    assert rows.count() == 6 and rows.first.is_visible()
+    names = progress_page.locator("section.person h2").all_inner_texts()
+    assert names == sorted(names, key=str.casefold) == ["Kai", "Rosa"]
+
+
 # Contrast of every element with its own text against the first opaque background behind it.
 CONTRAST_JS = """
 () => {

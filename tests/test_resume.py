@@ -168,3 +168,19 @@ def test_resume_with_a_higher_size_limit_keeps_the_earlier_rows(tmp_path):
     result = _score(str(tmp_path / "in"), "--out", str(out), "--resume", "--max-file-mb", "0")
     assert result.exit_code == 0 and "1 already scored (kept)" in result.output
     assert (out / "run.json").exists()
+
+
+def test_resume_with_a_changed_sessions_manifest_is_refused(tmp_path):
+    """Who and when come from the manifest, so new manifest values must not sit beside rows
+    made from the old ones."""
+    write(tmp_path / "in" / "a.txt", "\n".join(PII) + "\n")
+    manifest = write(tmp_path / "m.csv", "file,supporter\na.txt,Dana\n")
+    out = tmp_path / "out"
+    assert _score(str(tmp_path / "in"), "--out", str(out), "--sessions-meta",
+                  str(manifest)).exit_code == 0
+    write(tmp_path / "in" / "b.txt", "\n".join(PII) + "\n")
+    write(manifest, "file,supporter\na.txt,Dana Lee\n")
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out", str(out),
+                                       "--resume", "-j", "1", "--no-progress",
+                                       "--sessions-meta", str(manifest)])
+    assert result.exit_code == 2 and "--sessions-meta" in result.output, result.output

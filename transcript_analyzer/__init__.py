@@ -1,7 +1,8 @@
 """transcript-analyzer: measure trust-building communication in peer-support transcripts.
 
-Public API: `score(paths)` returns utterances/sessions/errors DataFrames; `load_transcript(path)`
-reads one file into the `Transcript` model. Heavy libraries load on first use, so importing the
+Public API: `score(paths)` returns utterances/sessions/errors DataFrames; `progress(sessions)`
+each supporter's metrics period by period; `load_transcript(path)` reads one file into the
+`Transcript` model. Heavy libraries load on first use, so importing the
 package (and `transcript-analyzer --help`) stays fast.
 """
 
@@ -11,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["score", "load_transcript", "load_transcripts", "Transcript", "Turn", "Role",
-           "ScoreResult", "__version__"]
+__all__ = ["score", "progress", "load_transcript", "load_transcripts", "Transcript", "Turn",
+           "Role", "ScoreResult", "__version__"]
 
 if TYPE_CHECKING:
+    from .growth import progress
     from .model import Role, Transcript, Turn
     from .readers import load_transcript, load_transcripts
     from .scoring import ScoreResult, score
 
 _LAZY = {
-    "score": "scoring", "ScoreResult": "scoring",
+    "score": "scoring", "ScoreResult": "scoring", "progress": "growth",
     "load_transcript": "readers", "load_transcripts": "readers",
     "Transcript": "model", "Turn": "model", "Role": "model",
 }

@@ -122,11 +122,17 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: when stderr is a terminal and "
               "there are several inputs).")
+@click.option("--sessions-meta", "sessions_meta", metavar="FILE.csv",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Who and when for each session: a CSV keyed by 'file' (path) or "
+              "'transcript_id', with 'supporter', 'session_date' (YYYY-MM-DD) and any "
+              "further columns (cohort, site), which are added to sessions.csv.")
 def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
           supporter: str | None, max_file_mb: float, max_turn_words: int,
           model_dir: str | None, trust_model: bool, jobs: int | None,
           engine: str, scheduler: str | None, resume: bool, redact: bool,
-          progress: bool | None, html_dir: str | None = None) -> None:
+          progress: bool | None, html_dir: str | None = None,
+          sessions_meta: str | None = None) -> None:
     """Score transcripts in PATH... (files, folders searched recursively, or - for stdin).
 
     Writes one row per turn to utterances.csv, one row per transcript to sessions.csv, and one
@@ -143,6 +149,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     from .engine import ScoringConfig
     from .errors import UsageError
     from .limits import Limits
+    from .resources import file_sha256
     from .scoring import (
         STDIN,
         content_hashes,
@@ -171,6 +178,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         click.echo(f"note: {note}", err=True)
     for path, reason in plan.ignored:
         click.echo(f"skipped: {path}: {reason}", err=True)
+    manifest = _read_sessions_meta(sessions_meta)
+    if manifest is not None:  # a manifest kept beside the transcripts is not one of them
+        plan.items = [(p, f) for p, f in plan.items if not manifest.is_file(p)]
     limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
     stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
@@ -180,13 +190,15 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     # Everything that changes the rows; --resume refuses to add to rows made otherwise.
     options = {"version": __version__, "redact": redact, "supporter": supporter,
                "input_format": input_format, "max_turn_words": max_turn_words,
-               "max_file_mb": max_file_mb, "model": classifier_fingerprint(model_dir)}
+               "max_file_mb": max_file_mb, "model": classifier_fingerprint(model_dir),
+               "sessions_meta": file_sha256(sessions_meta) if sessions_meta else None}
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
                             resume=content_hashes(plan, stdin) if resume else None,
                             check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept),
-                            options=options)
+                            options=options,
+                            extra_session_columns=manifest.columns if manifest else ())
     except OSError as exc:
         reports.abort()
         raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
@@ -194,6 +206,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         reports.abort()
         raise click.UsageError(str(exc)) from None
     sessions = failed = with_pii = 0
+    dates_warned: set[str] = set()
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()
     current: list = []  # outcomes of the input being written, to record it when it is done
@@ -221,6 +234,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                 outputs["utterances"].write(outcome.utterances)
                 outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
                 if outcome.session is not None:
+                    if manifest is not None:
+                        outcome.session = manifest.apply(outcome.session)
+                    _warn_dates(outcome.session, dates_warned)
                     outputs["sessions"].write([outcome.session])
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
@@ -267,6 +283,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
                    err=True)
+    if manifest is not None and manifest.unmatched:
+        click.echo(f"warning: {manifest.unmatched} row(s) of {sessions_meta} matched no "
+                   "scored session", err=True)
     click.echo(
         f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
         f"({sessions} session(s)), {len(failed_sources)} failed"
@@ -336,6 +355,30 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
                 raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
             click.echo(f"Wrote the HTML report to {out}", err=True)
     sys.exit(1 if len(result.errors) else 0)
+
+
+def _read_sessions_meta(path: str | None):
+    """The --sessions-meta manifest, or None; a bad one is a usage error naming the file."""
+    if not path:
+        return None
+    from .errors import SessionsMetaError
+    from .schema import SESSION_COLUMNS
+    from .session_meta import read_sessions_meta
+
+    try:
+        return read_sessions_meta(path, SESSION_COLUMNS)
+    except SessionsMetaError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _warn_dates(session: dict, shown: set[str]) -> None:
+    """Each date that was left empty, once (a long file repeats it for every transcript)."""
+    from .session_meta import date_warnings
+
+    for warning in date_warnings(session):
+        if warning not in shown:
+            shown.add(warning)
+            click.echo(f"warning: {warning}", err=True)
 
 
 def _html_reports(html_dir: str | None):
@@ -497,6 +540,52 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
     for name, result in external.items():
         if "per_class" not in result:
             click.echo(f"{name}: {result}", err=True)
+
+
+@main.command("progress")
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True),
+                metavar="RESULTS...")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for progress.csv and progress.html (created if needed).")
+@click.option("--period", type=click.Choice(["month", "week", "session"]), default="month",
+              show_default=True, help="One row (and one point on each line) per period.")
+@click.option("--cohort", metavar="COLUMN",
+              help="Add medians per value of this sessions column (e.g. cohort or site from "
+              "--sessions-meta), with no names, to the page and to cohort.csv.")
+@click.option("--reports", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A folder of `score --html-dir` reports to link sessions to (those inside "
+              "each RESULTS folder are found without it).")
+def progress_command(results: tuple[str, ...], out_dir: str, period: str, cohort: str | None,
+                     reports: tuple[str, ...]) -> None:
+    """Each supporter's growth over time, from one or more `score` output folders.
+
+    Writes progress.csv (per supporter and period: sessions, and each metric's mean with a
+    95% interval) and progress.html (per supporter: charts of every metric over time with the
+    reference bands, and what changed since their own first sessions). People are listed
+    alphabetically; nothing ranks them.
+    """
+    from .errors import TranscriptAnalyzerError
+    from .growth import SESSION_INPUT_COLUMNS
+    from .report.progress_html import write_progress
+    from .results import read_results
+
+    try:
+        found = read_results(results, (*SESSION_INPUT_COLUMNS, *((cohort,) if cohort else ())),
+                             reports, required=(cohort,) if cohort else ())
+        for warning in found.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if found.sessions.empty:
+            raise click.ClickException(f"no sessions in {', '.join(results)}")
+        written = write_progress(out_dir, found.sessions, period=period, reports=found.reports,
+                                 cohort_column=cohort)
+    except TranscriptAnalyzerError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write to {out_dir}: {exc.strerror}") from None
+    people = found.sessions["supporter"].nunique()
+    click.echo(f"{len(found.sessions)} session(s) of {people} supporter(s); "
+               f"{len(found.reports)} linked to their reports. Wrote "
+               + ", ".join(str(p) for p in written.values()), err=True)
 
 
 class _progress:

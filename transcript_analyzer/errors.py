@@ -83,3 +83,15 @@ class OutputInUseError(UsageError):
     """Another run is writing to the same output folder."""
 
     code = "E302"
+
+
+class SessionsMetaError(UsageError):
+    """A `--sessions-meta` manifest cannot be used; the message names the file and line."""
+
+    code = "E303"
+
+    def __init__(self, source: str, reason: str, line: int | None = None):
+        self.source = source
+        self.line = line
+        where = f"{source}, line {line}" if line is not None else source
+        super().__init__(f"{where}: {reason}")

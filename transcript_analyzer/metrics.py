@@ -11,6 +11,7 @@ from typing import Any
 
 from .detectors.behaviours import FLAGS
 from .schema import SEGMENTS, SESSION_COLUMNS
+from .session_meta import identity
 
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float:
@@ -57,14 +58,15 @@ def session_row(rows: Sequence[dict[str, Any]], meta: dict) -> dict:
     simple, complex_ = reflections.count("simple"), reflections.count("complex")
     jargon = sum(len(r["jargon_terms"].split("; ")) for r in sup if r["jargon_terms"])
     labels = [r["trust_label"] for r in sup]
+    who, date_warnings = identity(meta)
     row = {
         "transcript_id": meta["transcript_id"],
         "source": meta["source"],
         "format": meta.get("format"),
         "n_turns": len(rows),
         "speakers": "; ".join(meta.get("speakers", [])),
-        "supporter": meta.get("supporter"),
         "role_source": meta.get("role_source"),
+        **who,
         "supporter_turns": len(sup),
         "client_turns": len(cli),
         "supporter_words": supporter_words,
@@ -90,7 +92,7 @@ def session_row(rows: Sequence[dict[str, Any]], meta: dict) -> dict:
         "client_engagement_trend": _slope([r["word_count"] for r in cli]),
         "pii_flags": meta.get("pii_flags", ""),
         "classifier": meta.get("classifier"),
-        "warnings": "; ".join(meta.get("warnings", [])),
+        "warnings": "; ".join([*meta.get("warnings", []), *date_warnings]),
     }
     for flag in FLAGS:
         row[f"{flag}_turns"] = sum(_flag(r[flag]) for r in sup)

@@ -18,6 +18,7 @@ UTTERANCE_COLUMNS: tuple[str, ...] = (
 
 SESSION_COLUMNS: tuple[str, ...] = (
     "transcript_id", "source", "format", "n_turns", "speakers", "supporter", "role_source",
+    "supporter_source", "session_date", "date_source",
     "supporter_turns", "client_turns", "supporter_words", "client_words", "supporter_talk_share",
     "open_questions", "closed_questions", "percent_open_questions",
     "simple_reflections", "complex_reflections", "reflection_to_question_ratio",

@@ -47,7 +47,8 @@ LOCK = ".transcript-analyzer.lock"
 OPTION_NAMES = {"redact": "--redact", "supporter": "--supporter",
                 "input_format": "--input-format", "max_turn_words": "--max-turn-words",
                 "max_file_mb": "--max-file-mb", "model": "--model (the trust model's files)",
-                "version": "the version of transcript-analyzer"}
+                "version": "the version of transcript-analyzer",
+                "sessions_meta": "--sessions-meta (the manifest's content)"}
 MANIFEST_COLUMNS = ("source", "sha256", "status", "sessions")
 _CHECKPOINT_COLUMNS = (*MANIFEST_COLUMNS, "utterances_bytes", "sessions_bytes")
 
@@ -208,6 +209,20 @@ def _read_checkpoint(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def _header(path: Path, fmt: str) -> tuple[str, ...] | None:
+    """The columns of a CSV or JSONL table file (None when it has no rows to tell from)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return None
+    if fmt == "csv":
+        return tuple(next(csv.reader([first])))
+    try:
+        return tuple(json.loads(first))
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
 def _data_bytes(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
@@ -348,12 +363,15 @@ class OutputSet:
     def __init__(self, out_dir: str | Path, fmt: str = "csv",
                  resume: dict[str, str] | None = None,
                  check_ids: Callable[[dict[str, list[str]]], set[str]] | None = None,
-                 options: dict[str, Any] | None = None) -> None:
+                 options: dict[str, Any] | None = None,
+                 extra_session_columns: Sequence[str] = ()) -> None:
         """With `resume`, `check_ids` gets the transcript ids of every input that could be
         kept and returns the inputs to keep: the others are scored again (see `kept_ids`).
 
         `options` are the run's output-changing options, written to `run.json` with the
         tables. Resuming onto rows made with other options raises `ResumeOptionsError`.
+        `extra_session_columns` (from a --sessions-meta manifest) follow the sessions
+        table's own columns.
         """
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
@@ -363,6 +381,8 @@ class OutputSet:
         self.fmt = fmt
         self.partial = self.out_dir / PARTIAL
         self.skip: set[str] = set()
+        self.columns = {name: (*columns, *extra_session_columns) if name == "sessions"
+                        else tuple(columns) for name, columns in TABLES.items()}
         self.kept_ids: dict[str, list[str]] = {}
         self._check_ids = check_ids
         self.options = options
@@ -383,7 +403,7 @@ class OutputSet:
         self.partial.mkdir(parents=True, exist_ok=True)
         self.writers = {name: TableWriter(self.partial / f"{name}.{fmt}", columns, fmt,
                                           keep_bytes=kept.get(name, 0))
-                        for name, columns in TABLES.items()}
+                        for name, columns in self.columns.items()}
         self._checkpoint = open(self.partial / MANIFEST, "a" if kept else "w", encoding="utf-8",
                                 newline="")
         self._manifest = csv.writer(self._checkpoint)
@@ -413,6 +433,8 @@ class OutputSet:
                                for n in ("utterances", "sessions")):
             return {}
         self._check_options(base)
+        if _header(base / f"sessions.{self.fmt}", self.fmt) not in (None, self.columns["sessions"]):
+            return {}  # other manifest columns than before: score everything again
         ids = _ids_by_source(base / f"sessions.{self.fmt}", self.fmt, keep)
         if self._check_ids is not None:
             keep = self._check_ids(ids) & keep

@@ -79,7 +79,47 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "role": ("role", "speakerrole"),
     "transcript_id": ("transcriptid", "sessionid", "conversationid", "dialogueid", "dialogid"),
     "turn_index": ("turnindex", "utteranceid", "turnid"),
+    # Who and when (session_meta.py): one value per transcript, from its first row that has one.
+    "supporter_name": ("supporter", "supportername", "supporterid", "peersupporter",
+                       "peerspecialist"),
+    "session_date": ("sessiondate", "date", "recordeddate", "recordedon", "dateofsession"),
 }
+IDENTITY_FIELDS = ("supporter_name", "session_date")
+
+
+class GivenIdentity:
+    """The supporter and session date an input states for each of its transcripts.
+
+    Kept as `Transcript.metadata["given"]` = {"supporter" | "session_date": (value, where)}; a
+    transcript whose rows disagree keeps the first value, with a warning naming both lines.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: dict[str, dict[str, tuple[str, str]]] = {}
+        self.warnings: dict[str, list[str]] = {}
+
+    def add(self, key: str, values: dict[str, str], line: int | None) -> None:
+        for field_name in IDENTITY_FIELDS:
+            value = (values.get(field_name) or "").strip()
+            if not value:
+                continue
+            name = "supporter" if field_name == "supporter_name" else field_name
+            where = f"{self.source}, line {line}" if line is not None else self.source
+            seen = self.found.setdefault(key, {})
+            if name not in seen:
+                seen[name] = (value, where)
+            elif seen[name][0] != value and not self.warnings.get((key, name)):
+                self.warnings[(key, name)] = [
+                    f"{name.replace('_', ' ')} differs within one transcript ({seen[name][0]!r} "
+                    f"at {seen[name][1]}, {value!r} at line {line}), so the first is used"]
+
+    def metadata(self, key: str) -> dict:
+        found = self.found.get(key)
+        return {"given": found, "given_via": "input"} if found else {}
+
+    def warnings_for(self, key: str) -> list[str]:
+        return [w for (k, _), ws in self.warnings.items() if k == key for w in ws]
 
 
 def map_fields(headers: Iterable[str]) -> dict[str, str]:

@@ -64,4 +64,40 @@ def read_docx(
             source, f"this Word .docx file is damaged and cannot be read ({reason})"
         ) from None
     transcript = parse_lines(lines, source, transcript_id, "docx")
+    given = _custom_properties(data, source)
+    if given:
+        transcript.metadata.update(given=given, given_via="docx")
     return [transcript]
+
+
+_CUSTOM_PART = "docProps/custom.xml"
+
+
+def _custom_properties(data: bytes, source: str) -> dict[str, tuple[str, str]]:
+    """Supporter and session date from the document's custom properties (File > Properties >
+    Custom in Word), named like the input fields (`supporter`, `session_date`).
+
+    The core properties are not used: Word fills author and created with the account and time
+    that made the file (a template's, for python-docx: "python-docx", 2013), not the session's.
+    """
+    from lxml import etree
+
+    from .common import FIELD_SYNONYMS, canonical_header
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if _CUSTOM_PART not in archive.namelist():
+                return {}
+            xml = archive.read(_CUSTOM_PART)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        root = etree.fromstring(xml, parser)
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError, ValueError):
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for prop in root:
+        name = canonical_header(prop.get("name") or "")
+        value = "".join(prop.itertext()).strip()
+        for field_name, key in (("supporter_name", "supporter"), ("session_date", "session_date")):
+            if value and name in FIELD_SYNONYMS[field_name] and key not in found:
+                found[key] = (value, f"{source} (document property {prop.get('name')!r})")
+    return found

@@ -18,7 +18,16 @@ from typing import Any
 
 from ..errors import MalformedTranscriptError, TranscriptReadError, WrongFormatError
 from ..model import Transcript
-from .common import FIELD_SYNONYMS, TurnBuilder, clean_id, format_hint, map_fields, scalar_text
+from .common import (
+    FIELD_SYNONYMS,
+    IDENTITY_FIELDS,
+    GivenIdentity,
+    TurnBuilder,
+    clean_id,
+    format_hint,
+    map_fields,
+    scalar_text,
+)
 from .decode import split_lines
 
 _TURN_KEYS = ("turns", "utterances", "dialog", "dialogue", "messages")
@@ -195,7 +204,16 @@ def _jsonl_turns(rows: list[tuple[int, dict]], source: str, transcript_id: str
         key = clean_id(row[fields["transcript_id"]], transcript_id) \
             if "transcript_id" in fields else transcript_id
         groups.setdefault(key, []).append((number, row))
-    return [
-        _build([row for _, row in group], source, key, "jsonl", [n for n, _ in group], {})
-        for key, group in groups.items()
-    ]
+    given = GivenIdentity(source)
+    for key, group in groups.items():
+        for number, row in group:
+            fields = map_fields(row)
+            given.add(key, {name: scalar_text(row[fields[name]]) or ""
+                            for name in IDENTITY_FIELDS if name in fields}, number)
+    transcripts = []
+    for key, group in groups.items():
+        transcript = _build([row for _, row in group], source, key, "jsonl",
+                            [n for n, _ in group], given.metadata(key))
+        transcript.warnings.extend(given.warnings_for(key))
+        transcripts.append(transcript)
+    return transcripts

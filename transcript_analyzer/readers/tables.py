@@ -18,7 +18,14 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import MalformedTranscriptError, WrongFormatError
 from ..model import Transcript
-from .common import FIELD_SYNONYMS, TurnBuilder, clean_id, format_hint, map_fields
+from .common import (
+    FIELD_SYNONYMS,
+    GivenIdentity,
+    TurnBuilder,
+    clean_id,
+    format_hint,
+    map_fields,
+)
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -100,6 +107,7 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
     current: str | None = None
     yielded = 0
     long_format = "transcript_id" in fields
+    given = GivenIdentity(source)
     line_number = header_line
     try:
         for row in reader:
@@ -129,7 +137,7 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
                 if current is not None:
                     finished.add(current)
                     yield _finish(builders.pop(current), current, source, fmt, long_format,
-                                  repeats.pop(current, 0))
+                                  repeats.pop(current, 0), given)
                     yielded += 1
                     seen.clear()
                 if key in finished:
@@ -148,6 +156,7 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
             seen.add(identity)
             turn_index = values.get("turn_index", "").strip()
             builder = builders.setdefault(key, TurnBuilder())
+            given.add(key, values, line_number)
             builder.add(
                 values["speaker"],
                 values["text"],
@@ -165,12 +174,14 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
         raise MalformedTranscriptError(source, "the table has a header but no rows",
                                        line=header_line)
     for key, builder in builders.items():
-        yield _finish(builder, key, source, fmt, long_format, repeats.get(key, 0))
+        yield _finish(builder, key, source, fmt, long_format, repeats.get(key, 0), given)
 
 
 def _finish(builder: TurnBuilder, key: str, source: str, fmt: str, long_format: bool,
-            repeats: int) -> Transcript:
-    transcript = builder.build(key, source, fmt, long_format=long_format)
+            repeats: int, given: GivenIdentity) -> Transcript:
+    transcript = builder.build(key, source, fmt, long_format=long_format,
+                               **given.metadata(key))
+    transcript.warnings.extend(given.warnings_for(key))
     if repeats:
         transcript.warnings.append(
             f"{repeats} repeated row(s) (same turn, speaker and text, e.g. one per "

@@ -1,0 +1,194 @@
+"""Reading `score` output folders back: the sessions table, streamed, and the HTML reports.
+
+`progress` needs a few columns of every session and nothing of the utterances, so the sessions
+table is read in chunks (CSV), record batches (Parquet) or lines (JSONL) keeping only the
+columns asked for, and the utterances table is never opened. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import UsageError
+
+FORMATS = ("csv", "parquet", "jsonl")
+CHUNK_ROWS = 20_000
+GENERATOR = re.compile(r'<meta name="generator" content="transcript-analyzer')
+
+
+class ResultsError(UsageError):
+    """A results folder or table cannot be read; the message names it."""
+
+    code = "E302"
+
+
+@dataclass
+class Results:
+    """Sessions from one or more runs (later runs win for the same session), with the report
+    of each session where `score --html-dir` wrote one."""
+
+    sessions: pd.DataFrame
+    reports: dict[int, Path] = field(default_factory=dict)  # row position -> report file
+    warnings: list[str] = field(default_factory=list)
+
+
+def sessions_file(path: str | Path) -> Path:
+    """The sessions table of a results folder (or the table itself)."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if not p.is_dir():
+        raise ResultsError(f"{p}: no such results folder")
+    found = [p / f"sessions.{fmt}" for fmt in FORMATS if (p / f"sessions.{fmt}").is_file()]
+    if not found:
+        raise ResultsError(f"{p}: no sessions.csv, sessions.parquet or sessions.jsonl; give a "
+                           "folder written by `transcript-analyzer score --out`")
+    if len(found) > 1:
+        raise ResultsError(f"{p}: holds {' and '.join(f.name for f in found)}; give the one "
+                           "to read as a file instead of the folder")
+    return found[0]
+
+
+def iter_sessions(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
+    """Chunks of a sessions table with those of `columns` it has (all as read)."""
+    wanted = set(columns)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.ParquetFile(path)
+            present = [c for c in table.schema_arrow.names if c in wanted]
+            for batch in table.iter_batches(batch_size=CHUNK_ROWS, columns=present):
+                yield batch.to_pandas()
+        elif suffix == ".jsonl":
+            yield from _jsonl_chunks(path, wanted)
+        else:
+            yield from pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str,
+                                   keep_default_na=False, chunksize=CHUNK_ROWS)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ResultsError(f"{path}: cannot be read as a sessions table "
+                           f"({str(exc).splitlines()[0][:200]})") from None
+    except Exception as exc:  # pyarrow's own errors on a damaged file
+        if type(exc).__module__.startswith("pyarrow"):
+            raise ResultsError(f"{path}: cannot be read as a sessions table ({exc})") from None
+        raise
+
+
+def _jsonl_chunks(path: Path, wanted: set[str]) -> Iterator[pd.DataFrame]:
+    rows: list[dict] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ResultsError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise ResultsError(f"{path}, line {number}: expected one session object")
+            rows.append({k: v for k, v in record.items() if k in wanted})
+            if len(rows) >= CHUNK_ROWS:
+                yield pd.DataFrame(rows)
+                rows = []
+    if rows:
+        yield pd.DataFrame(rows)
+
+
+class _IndexLinks(HTMLParser):
+    """transcript_id -> href from a `score --html-dir` index.html."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: dict[str, str] = {}
+        self._row: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "tr" and values.get("data-transcript-id") is not None:
+            self._row = values["data-transcript-id"]
+        elif tag == "a" and self._row is not None and values.get("href"):
+            self.links.setdefault(self._row, values["href"] or "")
+            self._row = None
+
+
+def find_reports(folder: Path) -> dict[str, Path]:
+    """transcript_id -> report file, from any index.html that `score` wrote in the results
+    folder or a folder inside it (e.g. `--html-dir results/reports`)."""
+    candidates = [folder / "index.html", *sorted(folder.glob("*/index.html"))]
+    links: dict[str, Path] = {}
+    for index in candidates:
+        try:
+            text = index.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not GENERATOR.search(text[:2000]):
+            continue
+        parser = _IndexLinks()
+        parser.feed(text)
+        for transcript_id, href in parser.links.items():
+            target = index.parent / href
+            if "/" not in href and target.is_file():
+                links.setdefault(transcript_id, target)
+    return links
+
+
+def read_results(paths: Iterable[str | Path], columns: Sequence[str],
+                 reports: Iterable[str | Path] = (), required: Sequence[str] = ()) -> Results:
+    """The sessions of every results folder (or sessions table) in `paths`, keeping `columns`.
+
+    A session (same source and transcript_id) in several runs is kept once, from the last run
+    given. `reports` are further folders of `score --html-dir` reports to link to; a column in
+    `required` that no table has is an error.
+    """
+    paths = list(paths)
+    chunks: list[pd.DataFrame] = []
+    extra = {}
+    for folder in reports:
+        if not Path(folder).is_dir():
+            raise ResultsError(f"{folder}: no such reports folder")
+        extra.update(find_reports(Path(folder)))
+    links: list[dict[str, Path]] = []
+    warnings: list[str] = []
+    for run, path in enumerate(paths):
+        table = sessions_file(path)
+        folder = table.parent
+        for chunk in iter_sessions(table, columns):
+            chunks.append(chunk.assign(_run=run))
+        links.append({**extra, **find_reports(folder)})
+        if "session_date" not in (chunks[-1].columns if chunks else ()):
+            warnings.append(f"{table} has no session_date column (written by an older "
+                            "version?): its sessions are undated; score them again")
+    if not chunks:
+        return Results(pd.DataFrame(columns=list(columns)), {}, warnings)
+    frame = pd.concat(chunks, ignore_index=True)
+    missing = [c for c in ("transcript_id", "supporter") if c not in frame.columns]
+    if missing:
+        raise ResultsError(f"{', '.join(map(str, paths))}: no {', '.join(missing)} column; is "
+                           "it a sessions table written by `score`?")
+    absent = [c for c in required if c not in frame.columns]
+    if absent:
+        raise ResultsError(f"{', '.join(map(str, paths))}: no {', '.join(absent)} column in "
+                           "the sessions table (such columns come from `score --sessions-meta`)")
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    key = frame["source"].astype(str) + "\0" + frame["transcript_id"].astype(str)
+    duplicated = key.duplicated(keep="last")
+    if duplicated.any():
+        warnings.append(f"{int(duplicated.sum())} session(s) appear in more than one results "
+                        "folder; the last folder given is used for each")
+        frame = frame[~duplicated].reset_index(drop=True)
+    found = {}
+    for position, (run, transcript_id) in enumerate(zip(frame["_run"], frame["transcript_id"])):
+        report = links[run].get(str(transcript_id))
+        if report is not None:
+            found[position] = report
+    return Results(frame.drop(columns="_run"), found, warnings)
