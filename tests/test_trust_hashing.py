@@ -18,23 +18,24 @@ ROWS = [
     {"text": "So you've been feeling really low since the move?", "prev_client_text":
      "I just can't face anyone since we moved house.", "question_type": "closed",
      "reflection_type": "none", "n_jargon": 0, "n_rare": 0, "log_words": 2.3, "n_sents": 1,
-     "client_asked_for_advice": 0, "affirmation": 0, "validation": 0, "shared_experience": 0,
+     "client_asked_for_advice": 0, "client_asked_question": 0, "affirmation": 0, "validation": 0, "shared_experience": 0,
      "autonomy_support": 0, "advice_without_permission": 0, "directive": 0, "judging": 0,
      "minimising": 0},
     {"text": "You need to stop catastrophising and engage with your care plan.",
      "prev_client_text": "", "question_type": "none", "reflection_type": "none",
      "n_jargon": 2, "n_rare": 1, "log_words": 2.5, "n_sents": 1, "client_asked_for_advice": 0,
-     "affirmation": 0, "validation": 0, "shared_experience": 0, "autonomy_support": 0,
+     "client_asked_question": 0, "affirmation": 0, "validation": 0, "shared_experience": 0, "autonomy_support": 0,
      "advice_without_permission": 1, "directive": 1, "judging": 0, "minimising": 0},
     {"text": "", "prev_client_text": "", "question_type": "none", "reflection_type": "none",
      "n_jargon": 0, "n_rare": 0, "log_words": 0.0, "n_sents": 0, "client_asked_for_advice": 0,
-     "affirmation": 0, "validation": 0, "shared_experience": 0, "autonomy_support": 0,
+     "client_asked_question": 1, "affirmation": 0, "validation": 0, "shared_experience": 0, "autonomy_support": 0,
      "advice_without_permission": 0, "directive": 0, "judging": 0, "minimising": 0},
 ]
 
 
-def sklearn_decision(model: TrustModel, rows: list[dict]) -> np.ndarray:
-    """The decision function computed the way the previous, scikit-learn based code did."""
+def sklearn_decision(model: TrustModel, rows: list[dict], head: str = "") -> np.ndarray:
+    """The decision function computed the way the previous, scikit-learn based code did; with
+    `head="theme_"`, the theme head's scores."""
     from scipy import sparse
 
     blocks = []
@@ -56,7 +57,8 @@ def sklearn_decision(model: TrustModel, rows: list[dict]) -> np.ndarray:
     blocks.append(sparse.csr_matrix(np.array(onehot)))
     blocks.append(sparse.csr_matrix(numeric / np.asarray(model.scale)))
     matrix = sparse.hstack(blocks, format="csr")
-    return matrix @ model.arrays["coef"].T + model.arrays["intercept"]
+    return (matrix @ model.arrays[f"{head}coef"].astype(np.float64).T
+            + model.arrays[f"{head}intercept"])
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +72,13 @@ def model() -> TrustModel:
 def test_decision_matches_sklearn(model: TrustModel) -> None:
     np.testing.assert_allclose(model.decision_function(ROWS), sklearn_decision(model, ROWS),
                                rtol=1e-9, atol=1e-12)
+
+
+def test_theme_scores_match_sklearn(model: TrustModel) -> None:
+    if not model.themes:
+        pytest.skip("the installed model predicts no themes")
+    np.testing.assert_allclose(model._scores(ROWS)[:, len(model.classes):],
+                               sklearn_decision(model, ROWS, "theme_"), rtol=1e-9, atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -476,9 +476,9 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
 
     from .classifier.card import write_model_card
     from .classifier.coded import is_codes_file
-    from .classifier.model import TrustModel
     from .classifier.train import train_model
     from .errors import TranscriptAnalyzerError
+    from .evaluation.external import external_checks
 
     files = sorted({str(f) for d in data for f in
                     (Path(d).rglob("*.csv") if Path(d).is_dir() else [Path(d)])})
@@ -493,29 +493,8 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
         meta = train_model(authored, out_dir, seed=seed, folds=folds, evaluate=evaluate,
                            coded=coded, data_files={"annomi_dev": annomi}, tune=tune,
                            progress=lambda message: click.echo(message, err=True))
-        external = {}
-        if annomi or esconv:
-            from .evaluation.trust import annomi_session_auc, esconv_empathy_spearman
-
-            model = TrustModel.load(out_dir)
-            if annomi:
-                key = "AnnoMI dev, MI quality high vs low" + (" (in-sample)" if coded else "")
-                external[key] = annomi_session_auc(annomi, model)
-            if esconv:
-                external["ESConv test, seeker empathy"] = esconv_empathy_spearman(esconv, model)
-        if evaluate_codes:
-            from .classifier.themes import theme_report
-            from .classifier.train import classification_report
-            from .evaluation.coded_trust import predict_coded
-
-            for path in evaluate_codes:
-                labelled, protocol = predict_coded(
-                    path, {"annomi_dev": annomi, "esconv_test": esconv}, model_dir=out_dir)
-                external[f"Coded real turns: {Path(path).name}"] = {
-                    **classification_report(labelled["label"], labelled["predicted"]),
-                    "themes": theme_report(labelled["label"], labelled["theme"],
-                                           labelled["predicted"], labelled["predicted_theme"]),
-                    "protocol": protocol}
+        external = external_checks(out_dir, annomi=annomi, esconv=esconv,
+                                   codes=evaluate_codes, trained_on_codes=bool(coded))
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     card_path = write_model_card(meta, card or Path(out_dir) / "MODEL_CARD.md", external)

@@ -43,7 +43,9 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         "## What it does",
         "Labels each supporter turn in a peer-support or counselling conversation as "
         "`trust_building`, `neutral` or `barrier_creating` (definitions: the project codebook), "
-        "with a calibrated probability reported as `trust_confidence`.",
+        "with a probability reported as `trust_confidence` (calibrated on real turns when the "
+        "model was trained with coded real turns) and the deciding codebook theme as "
+        "`trust_theme`, always one of that label's themes.",
         "",
         "## Intended use",
         "Feedback and training: helping trainees, trainers and supervisors reflect on "
@@ -88,7 +90,10 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         "turns (`corpora/real/esconv_test_trust.csv`) are evaluation only.",
         "",
     ]
-    agreement = meta.get("coding_agreement") or {}
+    agreement = {**(meta.get("coding_agreement") or {}),
+                 **{f"{name.removeprefix('Coded real turns: ')} (evaluation only)": v["agreement"]
+                    for name, v in (external or {}).items()
+                    if isinstance(v, dict) and v.get("agreement")}}
     if agreement:
         parts += [
             "## Coding protocol",
@@ -170,7 +175,13 @@ def render_model_card(meta: dict, external: dict | None = None) -> str:
         "## Known limits",
         "- Most barrier examples are authored: AnnoMI's demonstration sessions hold few barrier "
         "turns (about 5%), so barrier_creating is the weakest class on real talk (see the real-"
-        "turn figures). Authored held-out scores overstate accuracy on real talk.",
+        "turn figures): most barrier labels on real talk are wrong unless their confidence is "
+        "high, which is why the feedback report lists low-confidence ones as uncertain. Authored "
+        "held-out scores overstate accuracy on real talk.",
+        "- The deciding theme of a barrier label is right far less often than that of other "
+        "labels (see the theme lines above): read it as a suggestion.",
+        "- On ESConv's informal chat, where unasked advice is common, agreement with the coders "
+        "is much lower than on AnnoMI's counselling sessions.",
         "- One turn and the client's previous turn are all the model sees. Patterns over a "
         "whole session (a stream of closed questions, a slow drift) are left to the session "
         "metrics.",

@@ -83,7 +83,11 @@ def evaluate_with_confusion(path: str | Path, *, data_files: dict, folds: int | 
     theme_rows = code_rows(gold_themes, labelled["predicted_theme"].fillna("").astype(str).tolist(),
                            "trust_theme", sorted(set(gold_themes) - {""}), dataset=name,
                            protocol=protocol)
-    rows += [r for r in theme_rows if r["label"] in barrier or r["label"] not in gold_themes]
+    if labelled["predicted_theme"].fillna("").astype(str).str.len().any():  # a themed model
+        for row in theme_rows:
+            if row["label"].startswith("macro("):
+                row["label"] = "macro(every coded theme)"
+        rows += [r for r in theme_rows if r["label"] in barrier or r["label"] not in gold_themes]
     matrix = pd.crosstab(labelled["label"], labelled["predicted"]).reindex(
         index=list(LABELS), columns=list(LABELS), fill_value=0)
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS)), matrix

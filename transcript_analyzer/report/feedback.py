@@ -29,7 +29,7 @@ MIN_STRENGTH_WORDS = 4
 # (AnnoMI dev, out of fold) barrier labels under it were wrong more often than right
 # (models/MODEL_CARD.md, "Confidence of barrier labels"). Rule labels carry no confidence and
 # are shown, since their flags say why.
-FINDING_CONFIDENCE = 0.6
+FINDING_CONFIDENCE = 0.4
 
 
 @dataclass(frozen=True)
