@@ -455,7 +455,8 @@ def test_report_folder_is_unchanged_when_a_run_is_aborted(tmp_path):
     writer = ReportWriter(tmp_path)
     writer.add(_frame([{"trust_label": "neutral"}]), _session(transcript_id="a/b"))
     written = writer.commit()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_b.html", "index.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".transcript-analyzer-files", "a_b.html",
+                                                         "index.html"]  # the marker: ours
     assert written["a/b"].stat().st_mode & 0o044  # shareable, not a private temp file
 
 

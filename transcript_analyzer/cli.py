@@ -259,6 +259,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             outputs.abort()
             reports.abort()
         else:
+            reports.check()  # a report would replace a user's file: nothing is committed
             written = outputs.commit()
             reports.commit(plan.skipped, plan.ignored)
     except KeyboardInterrupt:
@@ -385,16 +386,22 @@ def _html_reports(html_dir: str | None):
     """A ReportWriter for `score --html-dir`, or a stand-in that does nothing."""
     if not html_dir:
         return _NoReports()
+    from .errors import UsageError
     from .report.html import ReportWriter
 
     try:
         return ReportWriter(html_dir)
     except OSError as exc:
         raise click.ClickException(f"cannot write to {html_dir}: {exc.strerror}") from None
+    except UsageError as exc:  # a file there that this tool did not write
+        raise click.UsageError(str(exc)) from None
 
 
 class _NoReports:
     def add(self, *args: object) -> None:
+        pass
+
+    def check(self) -> None:
         pass
 
     def add_error(self, *args: object) -> None:

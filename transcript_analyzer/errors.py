@@ -95,3 +95,9 @@ class SessionsMetaError(UsageError):
         self.line = line
         where = f"{source}, line {line}" if line is not None else source
         super().__init__(f"{where}: {reason}")
+
+
+class ForeignFileError(UsageError):
+    """An output folder holds a file this tool did not write, under a name a run would replace."""
+
+    code = "E306"

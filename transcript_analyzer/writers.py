@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .ownership import check_ours, record
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS, column_type
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -389,10 +390,28 @@ class OutputSet:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FolderLock(self.out_dir)
         try:
+            check_ours(self.out_dir, self._names(), legacy=self._written_before_markers)
+            record(self.out_dir, [PARTIAL, f"{PARTIAL}-resume"])
             self._open(resume)
         except BaseException:
             self._lock.release()
             raise
+
+    def _names(self) -> list[str]:
+        """Every name in `out_dir` a run may replace or delete."""
+        return [*(f"{name}.{self.fmt}" for name in TABLES), MANIFEST, RUN_OPTIONS, PARTIAL,
+                f"{PARTIAL}-resume"]
+
+    def _written_before_markers(self, path: Path) -> bool:
+        """Outputs of a version without the ownership marker: the folder (or, for `.partial`,
+        the folder itself) holds an inputs.csv with this tool's header."""
+        manifest = (path if path.is_dir() else self.out_dir) / MANIFEST
+        try:
+            with open(manifest, encoding="utf-8", newline="") as handle:
+                header = next(csv.reader(handle), None)
+        except (OSError, UnicodeDecodeError):
+            return False
+        return header is not None and tuple(header[:len(MANIFEST_COLUMNS)]) == MANIFEST_COLUMNS
 
     def _open(self, resume: dict[str, str] | None) -> None:
         """Set up `.partial/` (keeping what `resume` allows) and open every table."""
@@ -532,6 +551,7 @@ class OutputSet:
         if (self.partial / RUN_OPTIONS).exists():
             os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
             written["options"] = self.out_dir / RUN_OPTIONS
+        record(self.out_dir, [path.name for path in written.values()])
         shutil.rmtree(self.partial, ignore_errors=True)
         self._lock.release()
         return written

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
+from ..ownership import check_ours, html_is_ours, record
 from ..resources import data_path
 from .feedback import (
     LABEL_NAMES,
@@ -215,6 +216,7 @@ class ReportWriter:
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        check_ours(self.out_dir, ["index.html"], legacy=html_is_ours, what="--html-dir")
         self.staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=self.out_dir))
         self.sessions: list[dict] = []
         self.links: list[str] = []
@@ -236,11 +238,19 @@ class ReportWriter:
     def add_error(self, error: Mapping) -> None:
         self.errors.append(dict(error))
 
+    def check(self) -> None:
+        """Refuse (ForeignFileError) before anything moves when a user's own file has the name
+        of a report or of the index; call it before committing the tables too."""
+        check_ours(self.out_dir, [*self.links, "index.html"], legacy=html_is_ours,
+                   what="--html-dir")
+
     def commit(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
                ) -> dict[str, Path]:
         """Write `index.html` and move every report into `out_dir`; returns id -> path."""
         write_html(self.staging / "index.html",
                    render_index(self.sessions, self.links, self.errors, skipped, ignored))
+        self.check()
+        record(self.out_dir, [*self.links, "index.html"])
         written: dict[str, Path] = {}
         for session, name in zip(self.sessions, self.links):
             os.replace(self.staging / name, self.out_dir / name)
