@@ -24,8 +24,9 @@ from transcript_analyzer.errors import (
     UsageError,
     WrongFormatError,
 )
+from transcript_analyzer.inputs import discover
 from transcript_analyzer.limits import DEFAULT_LIMITS, Limits
-from transcript_analyzer.readers import discover, format_for, load_transcripts, read_bytes
+from transcript_analyzer.readers import format_for, load_transcripts, read_bytes
 
 from .conftest import SAMPLES, write
 

@@ -173,3 +173,20 @@ def _stat_found(path: Path) -> os.stat_result | str:
         return "a symbolic link whose target does not exist"
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
+
+
+def discover(paths: list[str | Path]) -> Iterator[tuple[Path, str | None, bool]]:
+    """Files to read in `paths`, folders expanded recursively in sorted order, as (file,
+    format, named_explicitly).
+
+    The format is None for files whose extension is not a transcript type. Hidden files and
+    folders are not searched; `plan_inputs` also says what else was
+    set aside and why.
+    """
+    paths = [Path(p) for p in paths]
+    named = {path_text(p) for p in paths}
+    plan = plan_inputs(paths)
+    for path, fmt in plan.items:
+        yield path, fmt, path_text(path) in named
+    for skipped in plan.skipped:
+        yield Path(skipped), None, False

@@ -40,7 +40,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext in exts}
 
 __all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
-           "load_transcript", "discover", "read_file_bytes",
+           "load_transcript", "read_file_bytes",
            "iter_file", "file_sha256", "STREAMED", "check_regular_file", "path_text"]
 
 
@@ -230,22 +230,3 @@ def load_transcript(
             f"holds {len(transcripts)} transcripts; use load_transcripts() for long-format files",
         )
     return assign_roles(transcripts[0])
-
-
-def discover(paths: list[str | Path]) -> Iterator[tuple[Path, str | None, bool]]:
-    """Files to read in `paths`, folders expanded recursively in sorted order, as (file,
-    format, named_explicitly).
-
-    The format is None for files whose extension is not a transcript type. Hidden files and
-    folders are not searched; `transcript_analyzer.inputs.plan_inputs` also says what else was
-    set aside and why.
-    """
-    from ..inputs import plan_inputs
-
-    paths = [Path(p) for p in paths]
-    named = {path_text(p) for p in paths}
-    plan = plan_inputs(paths)
-    for path, fmt in plan.items:
-        yield path, fmt, path_text(path) in named
-    for skipped in plan.skipped:
-        yield Path(skipped), None, False
