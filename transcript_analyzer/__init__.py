@@ -1,7 +1,8 @@
 """transcript-analyzer: measure trust-building communication in peer-support transcripts.
 
-Public API: `score(paths)` returns utterances/sessions/errors DataFrames; `load_transcript(path)`
-reads one file into the `Transcript` model. Heavy libraries load on first use, so importing the
+Public API: `score(paths)` returns utterances/sessions/errors DataFrames for a path, paths, a
+long-format DataFrame or `Transcript` objects; `load_transcript(path)` reads one file into the
+`Transcript` model. Heavy libraries load on first use, so importing the
 package (and `transcript-analyzer --help`) stays fast.
 """
 
