@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = ["score", "load_transcript", "load_transcripts", "Transcript", "Turn", "Role",
-           "ScoreResult", "__version__"]
+           "ScoreResult", "TrustClassifier", "__version__"]
 
 if TYPE_CHECKING:
+    from .classifier.estimator import TrustClassifier
     from .model import Role, Transcript, Turn
     from .readers import load_transcript, load_transcripts
     from .scoring import ScoreResult, score
@@ -24,6 +25,7 @@ _LAZY = {
     "score": "scoring", "ScoreResult": "scoring",
     "load_transcript": "readers", "load_transcripts": "readers",
     "Transcript": "model", "Turn": "model", "Role": "model",
+    "TrustClassifier": "classifier.estimator",
 }
 
 
