@@ -135,7 +135,7 @@ class TrustModel:
                     raise ModelError(
                         f"{files[name]} does not match the sha256 recorded in {files[META_FILE]};"
                         " it may have been changed or corrupted. Retrain it, or pass "
-                        "--trust-model if you are sure.")
+                        "--allow-modified-model (trust_model=True in Python) if you are sure.")
             params = json.loads(files[PARAMS_FILE].read_text(encoding="utf-8"))
             with np.load(files[MODEL_FILE], allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
