@@ -100,3 +100,37 @@ def test_transcript_ids_do_not_depend_on_who_reads_the_files(tmp_path):
         ids[jobs] = pd.read_csv(out / "sessions.csv")["transcript_id"].tolist()
         assert len(pd.read_csv(out / "errors.csv")) == 1
     assert ids["1"] == ids["2"] == ["x-2", "x-3"]
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_the_connect_timeout(tmp_path,
+                                                                              monkeypatch):
+    """Nothing listens on port 9: a usage error naming the address, after the connect timeout
+    (made short here), with no traceback and nothing written."""
+    pytest.importorskip("dask.distributed", reason="dask.distributed is not installed")
+    from transcript_analyzer import engine
+
+    assert engine.CONNECT_TIMEOUT <= 10
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT", 1)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["score", str(SAMPLES), "--out", str(out), "--engine",
+                                       "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s" in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # click's exit, not an error
+    assert not any(p.name != ".transcript-analyzer.lock" for p in out.iterdir())
+
+
+def test_connect_passes_the_timeout_to_dask():
+    from transcript_analyzer import engine
+    from transcript_analyzer.errors import SchedulerError
+
+    seen = {}
+
+    def client(address, timeout):
+        seen.update(address=address, timeout=timeout)
+        raise OSError("Timed out trying to connect")
+
+    with pytest.raises(SchedulerError, match="Timed out trying to connect"):
+        engine.connect(client, "tcp://10.0.0.5:8786")
+    assert seen == {"address": "tcp://10.0.0.5:8786", "timeout": engine.CONNECT_TIMEOUT}

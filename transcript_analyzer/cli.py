@@ -271,10 +271,14 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                    "with --resume to continue where this run stopped.", err=True)
         sys.exit(130)
     except BaseException as exc:
+        from .errors import TranscriptAnalyzerError, UsageError
+
+        if isinstance(exc, UsageError):  # e.g. an unreachable scheduler: nothing was scored
+            outputs.abort()
+            reports.abort()
+            raise click.UsageError(str(exc)) from None
         outputs.interrupt()
         reports.abort()
-        from .errors import TranscriptAnalyzerError
-
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise

@@ -83,3 +83,9 @@ class OutputInUseError(UsageError):
     """Another run is writing to the same output folder."""
 
     code = "E302"
+
+
+class SchedulerError(UsageError):
+    """The Dask scheduler given with --scheduler cannot be reached."""
+
+    code = "E303"
