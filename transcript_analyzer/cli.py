@@ -564,7 +564,7 @@ def _stderr_console():
 # human labels cover) and evaluate(path, codes, *, folds, **options) -> DataFrame of report rows.
 # A new format or code (e.g. trust) is one entry here plus its module.
 EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon",
-                      "trust": "trust_labels", "coded": "coded_trust"}
+                      "trust": "trust_labels", "coded": "coded_trust", "codes": "own_codes"}
 
 
 def _guess_evaluation_format(path: str) -> str | None:
@@ -577,6 +577,10 @@ def _guess_evaluation_format(path: str) -> str | None:
             header = handle.readline().lower()
     except OSError:
         return None
+    from .evaluation.own_codes import is_codes_header
+
+    if is_codes_header(header.strip().replace('"', "").split(",")):
+        return "codes"
     if "has_jargon" in header:
         return "jargon"
     if {"dataset", "conv_id", "turn_id", "label"} <= set(header.strip().replace('"', "")
@@ -636,14 +640,18 @@ def _format_of(path: str | None) -> str:
               help="Coded real turns: the AnnoMI CSV whose text the AnnoMI codes refer to.")
 @click.option("--esconv", type=click.Path(exists=True, dir_okay=False),
               help="Coded real turns: the ESConv test JSONL whose text the ESConv codes refer to.")
+@click.option("--transcripts", multiple=True, type=click.Path(exists=True), metavar="PATH",
+              help="Your own codes (transcript_id, turn_index and any of question_type, "
+              "reflection_type, trust_label): the transcripts they code, files or folders, "
+              "scored as `score` does (repeat for several).")
 @click.option("--corpus", "corpus_dir", type=click.Path(exists=True),
               help="Coded real turns with --cv: authored labelled CSVs (e.g. corpora/trust) that "
               "train in every fold, as `train` uses them.")
 @model_options
 def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | None,
              folds: int | None, human_ceiling: bool, baseline: bool, out_file: str | None,
-             annomi: str | None, esconv: str | None, corpus_dir: str | None,
-             model_dir: str | None, trust_model: bool) -> None:
+             annomi: str | None, esconv: str | None, transcripts: tuple[str, ...],
+             corpus_dir: str | None, model_dir: str | None, trust_model: bool) -> None:
     """Score the detectors against human codes in DATA: precision, recall, F1, Cohen's kappa
     and false-alarm rate per code and label.
 
@@ -653,12 +661,14 @@ def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | N
     client_prev, source: like corpora/trust), or coded real turns (like corpora/real/*.csv,
     joined to the text of --annomi / --esconv); trust labels are scored with the shipped model,
     --model DIR (e.g. one trained on your labels), or --cv K fresh models. A figure on turns
-    the model was trained on says "in-sample" in its protocol column.
+    the model was trained on says "in-sample" in its protocol column. Your own codes (a CSV
+    with transcript_id, turn_index and any of question_type, reflection_type, trust_label)
+    are compared with the tool's on the same turns of --transcripts PATH.
     Example: transcript-analyzer evaluate AnnoMI-full.dev.csv --codes questions,reflections --cv 5
     """
     import importlib
 
-    from .errors import TranscriptAnalyzerError
+    from .errors import TranscriptAnalyzerError, UsageError
 
     if fmt in EVALUATION_FORMATS:  # the old meaning of --format (see _output_or_old_format)
         data_format, fmt = data_format or fmt, None
@@ -685,8 +695,15 @@ def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | N
         options = {"model_dir": model_dir, "trust_model": trust_model, "corpus": corpus,
                    "data_files": {"annomi_dev": annomi, "esconv_test": esconv},
                    "progress": lambda message: click.echo(message, err=True)}
+    elif fmt == "codes":
+        options = {"model_dir": model_dir, "trust_model": trust_model,
+                   "transcripts": transcripts}
     elif model_dir:
         raise click.UsageError("--model applies to trust labels only")
+    if transcripts and fmt != "codes":
+        raise click.UsageError("--transcripts applies to your own codes only (a CSV with "
+                               "transcript_id, turn_index and question_type, reflection_type "
+                               "or trust_label)")
     if human_ceiling or baseline:
         if fmt != "annomi":
             raise click.UsageError("--human-ceiling and --baseline need AnnoMI data")
@@ -697,8 +714,14 @@ def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | N
     try:
         if fmt in ("trust", "coded"):
             table, matrix = module.evaluate_with_confusion(data, folds=folds, **options)
+        elif fmt == "codes":
+            if folds:
+                raise click.UsageError("--cv does not apply to your own codes")
+            table, matrix = module.compare(data, wanted, **options)
         else:
             table = module.evaluate(data, wanted, folds=folds, **options)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     if out_file:
@@ -711,9 +734,11 @@ def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | N
     shown = table.drop(columns=["dataset", "n"])
     click.echo(f"# {table['dataset'].iloc[0] if len(table) else data}")
     click.echo(shown.to_string(index=False, na_rep="", float_format=lambda x: f"{x:.3f}"))
-    if matrix is not None:
-        click.echo("\n# confusion matrix (rows: human label, columns: predicted)")
-        click.echo(matrix.to_string())
+    for code, table_of in (matrix.items() if isinstance(matrix, dict) else
+                           [("", matrix)] if matrix is not None else []):
+        click.echo(f"\n# confusion matrix{' of ' + code if code else ''} (rows: human label, "
+                   "columns: predicted)")
+        click.echo(table_of.to_string())
     if out_file:
         click.echo(f"Wrote {out_file}", err=True)
 
