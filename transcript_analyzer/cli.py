@@ -139,8 +139,9 @@ def main() -> None:
               "are retried, the rest appended. CSV and JSONL output only.")
 @redact_option
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar on stderr (default: when stderr is a terminal and "
-              "there are several inputs).")
+              help="Show progress on stderr: a live bar on a terminal, otherwise a plain line "
+              "every few seconds (inputs done, words per second, time left). Default: on "
+              "when stderr is a terminal.")
 def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
           supporter: str | None, max_file_mb: float, max_turn_words: int,
           model_dir: str | None, trust_model: bool, jobs: int | None,
@@ -240,6 +241,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                 outputs["utterances"].write(outcome.utterances)
                 outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
                 if outcome.session is not None:
+                    if on_progress is not None:
+                        on_progress.add_words(outcome.session["supporter_words"]
+                                              + outcome.session["client_words"])
                     outputs["sessions"].write([outcome.session])
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
@@ -527,15 +531,28 @@ def train(data: tuple[str, ...], out_dir: str, seed: int, folds: int, evaluate: 
 
 
 class _progress:
-    """A rich progress bar on stderr, or a no-op callback."""
+    """Progress on stderr: a live rich bar on a terminal, plain lines every few seconds on a
+    pipe or file (`progress.PlainProgress`), or nothing. The callback it gives has
+    `add_words(n)` for the words-per-second figure."""
 
-    def __init__(self, wanted: bool | None, n_paths: int) -> None:
-        self.enabled = wanted if wanted is not None else sys.stderr.isatty()
+    def __init__(self, wanted: bool | None, n_paths: int, stream: Any = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.enabled = wanted if wanted is not None else self.live
+        self.clock = clock
         self.bar = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
             return None
+        if not self.live:
+            from .progress import PlainProgress
+
+            def write(line: str) -> None:
+                print(line, file=self.stream, flush=True)
+
+            return PlainProgress(write, **({"clock": self.clock} if self.clock else {}))
         from rich.progress import Progress
 
         self.bar = Progress(console=_stderr_console(), transient=True)
@@ -546,6 +563,7 @@ class _progress:
             if total > 1:
                 self.bar.update(task, completed=done, total=total)
 
+        update.add_words = lambda n: None
         return update
 
     def __exit__(self, *exc: object) -> None:
