@@ -195,10 +195,66 @@ def test_index_sorts_by_a_metric(browser, generated):
     page.close()
 
 
-def test_screenshot(page, tmp_path):
-    out = tmp_path / "report.png"
-    page.screenshot(path=str(out), full_page=True)
-    assert out.stat().st_size > 10_000
+def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB(A) bytes) of an 8-bit RGB or RGBA PNG, as Chromium writes
+    its screenshots; decoded here so the test needs no imaging library."""
+    import struct
+    import zlib
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    width, height, depth, colour = header[:4]
+    assert depth == 8 and colour in (2, 6), header
+    bpp = 3 if colour == 2 else 4
+    raw, stride, rows, previous = zlib.decompress(idat), width * bpp, [], bytes(width * bpp)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = previous[x], previous[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        previous = line
+    return width, height, [bytes(r[i:i + 3]) for r in rows for i in range(0, stride, bpp)]
+
+
+def _colour_counts(png: bytes) -> dict[bytes, int]:
+    from collections import Counter
+
+    return Counter(_png_pixels(png)[2])
+
+
+def test_screenshot_shows_the_timeline_and_header_in_their_colours(page, generated):
+    """The timeline draws a mark in the trust or barrier colour for each such turn, and the
+    page header is the dark ink colour: checked on the rendered pixels."""
+    labels = _utterances(generated)["trust_label"].value_counts().to_dict()
+    assert labels.get("trust_building") and labels.get("barrier_creating")
+    timeline = _colour_counts(page.locator(".timeline svg").first.screenshot())
+    trust, barrier = bytes.fromhex("1e7a46"), bytes.fromhex("b3261e")
+    assert timeline[trust] > 20 * labels["trust_building"], timeline.most_common(5)
+    assert timeline[barrier] > 20 * labels["barrier_creating"], timeline.most_common(5)
+    header = _colour_counts(page.locator(".page-header").first.screenshot())
+    assert header[bytes.fromhex("1d2430")] > 0.6 * sum(header.values())
+    full = page.screenshot(full_page=True)
+    width, height, _ = _png_pixels(full)
+    assert width == 1200 and height > 900
 
 
 # ---------------------------------------------------------------- progress.html

@@ -101,7 +101,7 @@ def test_evaluate_out_csv_is_neutralised(tmp_path, monkeypatch):
     rows = [("How are you feeling today?", "trust_building"), ("Just get over it.",
              "barrier_creating"), ("See you Tuesday.", "neutral")] * 4
     pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "=2+3.csv", index=False)
-    result = _run(["evaluate", "=2+3.csv", "--format", "trust", "--out", "report.csv"])
+    result = _run(["evaluate", "=2+3.csv", "--input-format", "trust", "--out", "report.csv"])
     assert result.exit_code == 0, result.output
     cells = _cells(tmp_path / "report.csv")
     assert "'=2+3.csv" in cells and not [c for c in cells if _dangerous(c)]

@@ -237,6 +237,6 @@ def test_cli_evaluate_usage_errors(tmp_path):
     odd = tmp_path / "odd.csv"
     odd.write_text("x,y\n1,2\n")
     result = run(["evaluate", str(odd)])
-    assert result.exit_code == 2 and "--format" in result.output
-    result = run(["evaluate", str(odd), "--format", "annomi"])
+    assert result.exit_code == 2 and "--input-format" in result.output
+    result = run(["evaluate", str(odd), "--input-format", "annomi"])
     assert result.exit_code == 1 and "missing column" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,17 @@ def test_normalise_matches_the_plain_substitutions(sentence):
     assert normalise(sentence) == _reference(sentence)
 
 
-def test_every_whitespace_character_collapses_alike():
-    for code in range(0x110000):
-        char = chr(code)
-        assert (re.fullmatch(r"\s", char) is not None) == char.isspace(), hex(code)
+WHITESPACE = [chr(c) for c in range(0x110000)
+              if chr(c).isspace() or re.fullmatch(r"\s", chr(c))]
+
+
+@pytest.mark.parametrize("char", WHITESPACE, ids=lambda c: f"U+{ord(c):04X}")
+def test_normalise_collapses_every_whitespace_character(char):
+    """Whatever Unicode counts as a space (as `\\s` or `str.isspace`), `normalise` collapses
+    runs of it to one space and strips it at the ends."""
+    assert normalise(f"{char}Why{char}{char}NOT? [laughs]{char}") == "why not?"
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u2060", "\ufeff", "_"])
+def test_normalise_keeps_characters_that_are_not_whitespace(char):
+    assert normalise(f"why{char}not") == f"why{char}not"

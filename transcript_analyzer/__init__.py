@@ -1,7 +1,9 @@
 """transcript-analyzer: measure trust-building communication in peer-support transcripts.
 
-Public API: `score(paths)` returns utterances/sessions/errors DataFrames; `progress(sessions)`
-each supporter's metrics period by period; `load_transcript(path)` reads one file into the
+Public API: `score(paths)` returns utterances/sessions/errors DataFrames for a path, paths, a
+long-format DataFrame or `Transcript` objects; `progress(sessions)` each supporter's
+metrics period by period; `TrustClassifier` the trust model as a scikit-learn estimator;
+`load_transcript(path)` reads one file into the
 `Transcript` model. Heavy libraries load on first use, so importing the
 package (and `transcript-analyzer --help`) stays fast.
 """
@@ -13,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = ["score", "progress", "load_transcript", "load_transcripts", "Transcript", "Turn",
-           "Role", "ScoreResult", "__version__"]
+           "Role", "ScoreResult", "TrustClassifier", "__version__"]
 
 if TYPE_CHECKING:
+    from .classifier.estimator import TrustClassifier
     from .growth import progress
     from .model import Role, Transcript, Turn
     from .readers import load_transcript, load_transcripts
@@ -25,6 +28,7 @@ _LAZY = {
     "score": "scoring", "ScoreResult": "scoring", "progress": "growth",
     "load_transcript": "readers", "load_transcripts": "readers",
     "Transcript": "model", "Turn": "model", "Role": "model",
+    "TrustClassifier": "classifier.estimator",
 }
 
 

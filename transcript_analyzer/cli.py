@@ -66,18 +66,36 @@ def _warn_pii(session: dict, redact: bool) -> None:
             f"data ({session['pii_flags']}); {_pii_advice(redact)}", err=True)
 
 
+def deprecated(old: str, new: str) -> None:
+    """A warning on stderr for an old spelling of an option, which still works."""
+    click.echo(f"warning: {old} is deprecated and will be removed; use {new}", err=True)
+
+
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options for choosing and trusting the trust model."""
-    func = click.option(
-        "--trust-model", is_flag=True,
+    """Options for choosing the trust model, and for loading one whose hash does not match.
+
+    The command receives `model_dir` and `trust_model`; `--trust-model` is the hidden, warned
+    old spelling of `--allow-modified-model`.
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, allow_modified_model: bool, old_trust_model: bool,
+                **kwargs: Any) -> Any:
+        if old_trust_model:
+            deprecated("--trust-model", "--allow-modified-model")
+        return func(*args, trust_model=allow_modified_model or old_trust_model, **kwargs)
+
+    wrapper = click.option("--trust-model", "old_trust_model", is_flag=True, hidden=True)(wrapper)
+    wrapper = click.option(
+        "--allow-modified-model", is_flag=True,
         help="Load a model whose files do not match the sha256 in its meta.json. Only for "
         "models you made yourself: a model file can be tampered with.",
-    )(func)
-    func = click.option(
+    )(wrapper)
+    return click.option(
         "--model", "model_dir", type=click.Path(exists=True, file_okay=False),
         help="Folder of a trust model made with 'train' (default: the shipped model).",
-    )(func)
-    return func
+    )(wrapper)
 
 
 def _load_classifier(model_dir: str | None, trust_model: bool):
@@ -101,7 +119,8 @@ def main() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the utterances, sessions and errors tables (created if needed).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv",
-              show_default=True, help="Output format of all three tables.")
+              show_default=True, help="Output format of every table (utterances, sessions, "
+              "errors and inputs).")
 @click.option("--html-dir", type=click.Path(file_okay=False),
               help="Also write one HTML feedback report per transcript to this folder, plus "
               "index.html: a sortable table of all sessions linking to each report.")
@@ -120,8 +139,9 @@ def main() -> None:
               "are retried, the rest appended. CSV and JSONL output only.")
 @redact_option
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar on stderr (default: when stderr is a terminal and "
-              "there are several inputs).")
+              help="Show progress on stderr: a live bar on a terminal, otherwise a plain line "
+              "every few seconds (inputs done, words per second, time left). Default: on "
+              "when stderr is a terminal.")
 @click.option("--sessions-meta", "sessions_meta", metavar="FILE.csv",
               type=click.Path(exists=True, dir_okay=False),
               help="Who and when for each session: a CSV keyed by 'file' (path) or "
@@ -237,6 +257,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                     if manifest is not None:
                         outcome.session = manifest.apply(outcome.session)
                     _warn_dates(outcome.session, dates_warned)
+                    if on_progress is not None:
+                        on_progress.add_words(outcome.session["supporter_words"]
+                                              + outcome.session["client_words"])
                     outputs["sessions"].write([outcome.session])
                     reports.add(outcome.utterances, outcome.session)
                     sessions += 1
@@ -269,10 +292,14 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                    "with --resume to continue where this run stopped.", err=True)
         sys.exit(130)
     except BaseException as exc:
+        from .errors import TranscriptAnalyzerError, UsageError
+
+        if isinstance(exc, UsageError):  # e.g. an unreachable scheduler: nothing was scored
+            outputs.abort()
+            reports.abort()
+            raise click.UsageError(str(exc)) from None
         outputs.interrupt()
         reports.abort()
-        from .errors import TranscriptAnalyzerError
-
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
@@ -302,7 +329,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), metavar="OUT.html",
               help="Also write a self-contained HTML report (no network needed to open it).")
 @reading_options
@@ -323,18 +350,22 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
 
     from rich.console import Console
 
+    from .limits import Limits
     from .nlp import shared_pipeline
     from .report.feedback import build_feedback
     from .report.html import render_report, report_filename, write_html
     from .report.terminal import render_terminal
+    from .scoring import STDIN
     from .scoring import score as run_score
 
+    if file == STDIN and not input_format:
+        raise click.UsageError("reading '-' (stdin) needs --input-format")
+    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
+    stdin = _read_stdin(limits) if file == STDIN else None
     classifier = _load_classifier(model_dir, trust_model)
-    from .limits import Limits
-
-    result = run_score([file], supporter=supporter, input_format=input_format,
+    result = run_score([file], supporter=supporter, input_format=input_format, stdin=stdin,
                        classifier=classifier, nlp=shared_pipeline(), redact=redact,
-                       limits=Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words))
+                       limits=limits)
     for row in result.errors.itertuples():
         click.echo(f"error: {row.error}", err=True)
     if result.sessions.empty:
@@ -575,15 +606,28 @@ def progress_command(results: tuple[str, ...], out_dir: str, period: str, cohort
 
 
 class _progress:
-    """A rich progress bar on stderr, or a no-op callback."""
+    """Progress on stderr: a live rich bar on a terminal, plain lines every few seconds on a
+    pipe or file (`progress.PlainProgress`), or nothing. The callback it gives has
+    `add_words(n)` for the words-per-second figure."""
 
-    def __init__(self, wanted: bool | None, n_paths: int) -> None:
-        self.enabled = wanted if wanted is not None else sys.stderr.isatty()
+    def __init__(self, wanted: bool | None, n_paths: int, stream: Any = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.enabled = wanted if wanted is not None else self.live
+        self.clock = clock
         self.bar = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
             return None
+        if not self.live:
+            from .progress_output import PlainProgress
+
+            def write(line: str) -> None:
+                print(line, file=self.stream, flush=True)
+
+            return PlainProgress(write, **({"clock": self.clock} if self.clock else {}))
         from rich.progress import Progress
 
         self.bar = Progress(console=_stderr_console(), transient=True)
@@ -594,6 +638,7 @@ class _progress:
             if total > 1:
                 self.bar.update(task, completed=done, total=total)
 
+        update.add_words = lambda n: None
         return update
 
     def __exit__(self, *exc: object) -> None:
@@ -612,7 +657,7 @@ def _stderr_console():
 # human labels cover) and evaluate(path, codes, *, folds, **options) -> DataFrame of report rows.
 # A new format or code (e.g. trust) is one entry here plus its module.
 EVALUATION_FORMATS = {"annomi": "annomi", "esconv": "esconv", "jargon": "jargon",
-                      "trust": "trust_labels", "coded": "coded_trust"}
+                      "trust": "trust_labels", "coded": "coded_trust", "codes": "own_codes"}
 
 
 def _guess_evaluation_format(path: str) -> str | None:
@@ -625,6 +670,10 @@ def _guess_evaluation_format(path: str) -> str | None:
             header = handle.readline().lower()
     except OSError:
         return None
+    from .evaluation.own_codes import is_codes_header
+
+    if is_codes_header(header.strip().replace('"', "").split(",")):
+        return "codes"
     if "has_jargon" in header:
         return "jargon"
     if {"dataset", "conv_id", "turn_id", "label"} <= set(header.strip().replace('"', "")
@@ -637,15 +686,39 @@ def _guess_evaluation_format(path: str) -> str | None:
     return None
 
 
+OUTPUT_FORMATS = ("csv", "parquet", "jsonl")
+
+
+def _output_or_old_format(ctx: click.Context, param: click.Parameter, value: str | None
+                          ) -> str | None:
+    """--format is the output format; its old meaning (DATA's format) still works, warned."""
+    if value is None or value in OUTPUT_FORMATS:
+        return value
+    if value in EVALUATION_FORMATS:
+        deprecated(f"--format {value} (the format of DATA)", f"--input-format {value}")
+        return value
+    raise click.BadParameter(f"{value!r} is not one of {', '.join(OUTPUT_FORMATS)}",
+                             ctx=ctx, param=param)
+
+
+def _format_of(path: str | None) -> str:
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return suffix if suffix in OUTPUT_FORMATS else "csv"
+
+
 @main.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--codes", metavar="CODE[,CODE...]",
               help="Codes to score, comma-separated (default: every code DATA has labels for): "
               "questions, reflections (AnnoMI); questions, reflections, shared_experience "
               "(ESConv); jargon (the jargon test set).")
-@click.option("--format", "fmt", type=click.Choice(sorted(EVALUATION_FORMATS)),
+@click.option("--input-format", "data_format", type=click.Choice(sorted(EVALUATION_FORMATS)),
               help="Format of DATA (default: guessed: .jsonl is ESConv; a CSV with has_jargon "
               "is the jargon test set; a CSV with AnnoMI's columns is AnnoMI).")
+@click.option("--format", "fmt", metavar="[csv|parquet|jsonl]", callback=_output_or_old_format,
+              help="Output format of the --out table (default: from its extension, else csv).")
 @click.option("--cv", "folds", type=click.IntRange(min=2), metavar="K",
               help="Score anything trained on DATA by K-fold cross-validation grouped by "
               "transcript, refitting on the training folds only (AnnoMI reflections).")
@@ -655,19 +728,23 @@ def _guess_evaluation_format(path: str) -> str | None:
 @click.option("--baseline", is_flag=True,
               help="AnnoMI: add a TF-IDF + logistic-regression baseline (grouped CV).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False),
-              help="Also write the table to this CSV file.")
+              help="Also write the table to this file (in --format).")
 @click.option("--annomi", type=click.Path(exists=True, dir_okay=False),
               help="Coded real turns: the AnnoMI CSV whose text the AnnoMI codes refer to.")
 @click.option("--esconv", type=click.Path(exists=True, dir_okay=False),
               help="Coded real turns: the ESConv test JSONL whose text the ESConv codes refer to.")
+@click.option("--transcripts", multiple=True, type=click.Path(exists=True), metavar="PATH",
+              help="Your own codes (transcript_id, turn_index and any of question_type, "
+              "reflection_type, trust_label): the transcripts they code, files or folders, "
+              "scored as `score` does (repeat for several).")
 @click.option("--corpus", "corpus_dir", type=click.Path(exists=True),
               help="Coded real turns with --cv: authored labelled CSVs (e.g. corpora/trust) that "
               "train in every fold, as `train` uses them.")
 @model_options
-def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
-             human_ceiling: bool, baseline: bool, out_file: str | None, annomi: str | None,
-             esconv: str | None, corpus_dir: str | None, model_dir: str | None,
-             trust_model: bool) -> None:
+def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | None,
+             folds: int | None, human_ceiling: bool, baseline: bool, out_file: str | None,
+             annomi: str | None, esconv: str | None, transcripts: tuple[str, ...],
+             corpus_dir: str | None, model_dir: str | None, trust_model: bool) -> None:
     """Score the detectors against human codes in DATA: precision, recall, F1, Cohen's kappa
     and false-alarm rate per code and label.
 
@@ -677,16 +754,21 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     client_prev, source: like corpora/trust), or coded real turns (like corpora/real/*.csv,
     joined to the text of --annomi / --esconv); trust labels are scored with the shipped model,
     --model DIR (e.g. one trained on your labels), or --cv K fresh models. A figure on turns
-    the model was trained on says "in-sample" in its protocol column.
+    the model was trained on says "in-sample" in its protocol column. Your own codes (a CSV
+    with transcript_id, turn_index and any of question_type, reflection_type, trust_label)
+    are compared with the tool's on the same turns of --transcripts PATH.
     Example: transcript-analyzer evaluate AnnoMI-full.dev.csv --codes questions,reflections --cv 5
     """
     import importlib
 
-    from .errors import TranscriptAnalyzerError
+    from .errors import TranscriptAnalyzerError, UsageError
 
-    fmt = fmt or _guess_evaluation_format(data)
+    if fmt in EVALUATION_FORMATS:  # the old meaning of --format (see _output_or_old_format)
+        data_format, fmt = data_format or fmt, None
+    out_format = fmt or _format_of(out_file)
+    fmt = data_format or _guess_evaluation_format(data)
     if fmt is None:
-        raise click.UsageError(f"cannot tell the format of {data}; give --format "
+        raise click.UsageError(f"cannot tell the format of {data}; give --input-format "
                                + "|".join(sorted(EVALUATION_FORMATS)))
     module = importlib.import_module(f".evaluation.{EVALUATION_FORMATS[fmt]}", __package__)
     wanted = [c.strip() for c in codes.split(",") if c.strip()] if codes else list(module.CODES)
@@ -706,8 +788,15 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
         options = {"model_dir": model_dir, "trust_model": trust_model, "corpus": corpus,
                    "data_files": {"annomi_dev": annomi, "esconv_test": esconv},
                    "progress": lambda message: click.echo(message, err=True)}
+    elif fmt == "codes":
+        options = {"model_dir": model_dir, "trust_model": trust_model,
+                   "transcripts": transcripts}
     elif model_dir:
         raise click.UsageError("--model applies to trust labels only")
+    if transcripts and fmt != "codes":
+        raise click.UsageError("--transcripts applies to your own codes only (a CSV with "
+                               "transcript_id, turn_index and question_type, reflection_type "
+                               "or trust_label)")
     if human_ceiling or baseline:
         if fmt != "annomi":
             raise click.UsageError("--human-ceiling and --baseline need AnnoMI data")
@@ -718,23 +807,31 @@ def evaluate(data: str, codes: str | None, fmt: str | None, folds: int | None,
     try:
         if fmt in ("trust", "coded"):
             table, matrix = module.evaluate_with_confusion(data, folds=folds, **options)
+        elif fmt == "codes":
+            if folds:
+                raise click.UsageError("--cv does not apply to your own codes")
+            table, matrix = module.compare(data, wanted, **options)
         else:
             table = module.evaluate(data, wanted, folds=folds, **options)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     except TranscriptAnalyzerError as exc:
         raise click.ClickException(str(exc)) from None
     if out_file:
-        from .writers import write_csv_frame
+        from .writers import write_frame
 
         try:
-            write_csv_frame(table, out_file)
+            write_frame(table, out_file, out_format)
         except OSError as exc:
             raise click.ClickException(f"cannot write {out_file}: {exc.strerror}") from None
     shown = table.drop(columns=["dataset", "n"])
     click.echo(f"# {table['dataset'].iloc[0] if len(table) else data}")
     click.echo(shown.to_string(index=False, na_rep="", float_format=lambda x: f"{x:.3f}"))
-    if matrix is not None:
-        click.echo("\n# confusion matrix (rows: human label, columns: predicted)")
-        click.echo(matrix.to_string())
+    for code, table_of in (matrix.items() if isinstance(matrix, dict) else
+                           [("", matrix)] if matrix is not None else []):
+        click.echo(f"\n# confusion matrix{' of ' + code if code else ''} (rows: human label, "
+                   "columns: predicted)")
+        click.echo(table_of.to_string())
     if out_file:
         click.echo(f"Wrote {out_file}", err=True)
 

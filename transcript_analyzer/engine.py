@@ -147,6 +147,7 @@ def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: i
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    before = _STATE.get(config)
     if os.name == "posix":
         # Load the pipeline, the model and every lazily loaded resource (name lists, word
         # frequencies) once here: forked workers then share them copy-on-write.
@@ -156,10 +157,36 @@ def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: i
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from _ordered(lambda b: pool.submit(score_batch, b, config),
-                            itertools.chain(head, batches),
-                            window=jobs * 2, result=lambda f: f.result())
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            yield from _ordered(lambda b: pool.submit(score_batch, b, config),
+                                itertools.chain(head, batches),
+                                window=jobs * 2, result=lambda f: f.result())
+    finally:
+        # what this run's caller passed must not become the next run's default
+        if before is None:
+            _STATE.pop(config, None)
+        else:
+            _STATE[config] = before
+
+
+# Seconds to wait for a scheduler: dask's default (30 s, retrying a refused connection) looks
+# like a hang to someone who mistyped the address.
+CONNECT_TIMEOUT = 10
+
+
+def connect(client_type: Any, scheduler: str) -> Any:
+    """A dask Client of `scheduler`, or a SchedulerError saying it cannot be reached."""
+    from .errors import SchedulerError
+
+    try:
+        return client_type(scheduler, timeout=CONNECT_TIMEOUT)
+    except Exception as exc:  # OSError on timeout, ValueError/TypeError on a bad address
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT} s "
+            f"({reason}); check the address (tcp://HOST:8786) and that `dask scheduler` is "
+            "running there, or leave out --scheduler to start a local cluster") from None
 
 
 def run_dask(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: int = 1,
@@ -174,7 +201,7 @@ def run_dask(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: in
                          "'transcript-analyzer[dask]'") from None
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = connect(Client, scheduler)
     else:
         cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
                                dashboard_address=None)

@@ -101,3 +101,9 @@ class ForeignFileError(UsageError):
     """An output folder holds a file this tool did not write, under a name a run would replace."""
 
     code = "E306"
+
+
+class SchedulerError(UsageError):
+    """The Dask scheduler given with --scheduler cannot be reached."""
+
+    code = "E307"

@@ -35,7 +35,7 @@ ERROR_COLUMNS: tuple[str, ...] = ("source", "error", "line", "code")
 _INT = ("turn_index", "word_count", "n_turns", "supporter_turns", "client_turns",
         "supporter_words", "client_words", "open_questions", "closed_questions",
         "simple_reflections", "complex_reflections", "jargon_count", "trust_building_turns",
-        "neutral_turns", "barrier_creating_turns", "ruptures", "line",
+        "neutral_turns", "barrier_creating_turns", "ruptures", "line", "sessions",
         *(f"{flag}_turns" for flag in FLAGS))
 _NULLABLE_INT = (*FLAGS, "rupture")
 _FLOAT = ("start", "end", "trust_confidence", "supporter_talk_share", "percent_open_questions",

@@ -9,6 +9,7 @@ listed in `skipped`. Nothing here prints or exits.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFor
 from .inputs import STDIN, RunPlan, plan_inputs
 from .limits import Limits
 from .metrics import session_row
-from .model import Transcript
+from .model import Role, Transcript
 from .readers import (
     EXTENSIONS,
     STREAMED,
@@ -250,7 +251,9 @@ def _prepare(transcript: Transcript, config: ScoringConfig) -> None:
     """Roles, then the personal-data check (and redaction, before any NLP sees the text)."""
     from .privacy import find_pii, pii_summary, redact
 
-    assign_roles(transcript, config.supporter)
+    if config.supporter or not (transcript.metadata.get("role_source")
+                                and all(t.role is not None for t in transcript.turns)):
+        assign_roles(transcript, config.supporter)  # else assigned already, and kept
     speakers = transcript.speakers
     found = []
     for turn in transcript.turns:
@@ -328,7 +331,13 @@ def iter_outcomes(
     # Local workers read the files themselves; a cluster's workers may not see them.
     items = iter_items(plan, input_format, stdin, skip, limits, defer_reading=engine == "local",
                        kept_ids=kept_ids)
-    batches = batched(items, max_words=words)
+    yield from _run_batches(batched(items, max_words=words), config, jobs, engine, scheduler,
+                            nlp, classifier)
+
+
+def _run_batches(batches: Iterable[list[BatchItem | FileItem]], config: ScoringConfig,
+                 jobs: int, engine: str, scheduler: str | None, nlp: Any, classifier: Any
+                 ) -> Iterator[Outcome]:
     if engine == "dask":
         results = run_dask(batches, config, jobs, scheduler)
     else:
@@ -338,7 +347,7 @@ def iter_outcomes(
 
 
 def score(
-    paths: Iterable[str | Path],
+    paths: str | os.PathLike | Iterable[str | os.PathLike | Transcript] | pd.DataFrame,
     *,
     supporter: str | None = None,
     input_format: str | None = None,
@@ -354,23 +363,39 @@ def score(
     scheduler: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ScoreResult:
-    """Score transcripts in files and folders (searched recursively); `-` reads `stdin` bytes.
+    """Score transcripts wherever they are: files and folders, or turns already in memory.
+
+    `paths` is one path (`str` or `os.PathLike`; a folder is searched recursively; `-` reads
+    `stdin` bytes), an iterable of paths, a long-format DataFrame (see `readers.frame`), or an
+    iterable of `Transcript` objects (not changed: a copy is scored). The rows are the same
+    whichever way the turns arrive; only `source` (and the session's `format`) say where they
+    came from: `<dataframe>` and `dataframe` for a DataFrame, the `Transcript.source` and
+    `metadata["format"]` the caller gave for Transcript objects.
 
     Returns DataFrames with the documented columns; bad inputs become rows of `errors`. For
     corpora too large for memory, use the CLI (or `iter_outcomes` with a writer), which streams.
     """
-    plan = plan_inputs(paths, input_format)
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
                            redact=redact)
+    if not (_is_path(paths) or isinstance(paths, (bytes, bytearray))
+            or _is_dataframe(paths)) and isinstance(paths, Iterable):
+        paths = list(paths)  # read an iterator once, whatever it holds
+    in_memory = in_memory_inputs(paths, limits)
+    if in_memory is None:
+        plan = plan_inputs(_as_paths(paths), input_format)
+        total = len(plan.items)
+        outcomes = iter_outcomes(plan, config=config, input_format=input_format, stdin=stdin,
+                                 jobs=jobs, engine=engine, scheduler=scheduler, nlp=nlp,
+                                 classifier=classifier, limits=limits)
+    else:
+        plan = RunPlan([], [])
+        total = len(in_memory)
+        outcomes = iter_memory_outcomes(in_memory, config=config, jobs=jobs, engine=engine,
+                                        scheduler=scheduler, nlp=nlp, classifier=classifier)
     utterances: list[dict] = []
     sessions: list[dict] = []
     errors: list[dict] = []
-    for outcome in track_progress(
-        iter_outcomes(plan, config=config, input_format=input_format, stdin=stdin, jobs=jobs,
-                      engine=engine, scheduler=scheduler, nlp=nlp, classifier=classifier,
-                      limits=limits),
-        len(plan.items), on_progress,
-    ):
+    for outcome in track_progress(outcomes, total, on_progress):
         utterances.extend(outcome.utterances)
         if outcome.session is not None:
             sessions.append(outcome.session)
@@ -383,9 +408,97 @@ def score(
         sessions=pd.DataFrame(sessions, columns=list(SESSION_COLUMNS)),
         errors=pd.DataFrame(errors, columns=list(ERROR_COLUMNS)),
         skipped=plan.skipped,
-        inputs=len(plan.items),
+        inputs=total,
         ignored=plan.ignored,
     )
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, (str, os.PathLike))
+
+
+def _as_paths(paths: Any) -> list[str | os.PathLike]:
+    """One path, or each of an iterable of paths; anything else is a TypeError saying what
+    was given (a string is one path, never a sequence of one-letter paths)."""
+    if _is_path(paths):
+        return [paths]
+    if isinstance(paths, (bytes, bytearray)):
+        raise TypeError("score() takes a path as str or os.PathLike, not bytes; pass the bytes "
+                        "of a transcript as stdin=..., with paths='-' and input_format")
+    try:
+        items = list(paths)
+    except TypeError:
+        raise TypeError(f"score() takes a path, an iterable of paths, a DataFrame or "
+                        f"Transcript objects, not {type(paths).__name__}") from None
+    for item in items:
+        if not _is_path(item):
+            raise TypeError(f"score() was given {type(item).__name__} {item!r:.60} among "
+                            "paths; each must be a str or os.PathLike")
+    return items
+
+
+def in_memory_inputs(inputs: Any, limits: Limits | None = None) -> list[BatchItem] | None:
+    """Copies of the Transcripts (or the transcripts of a DataFrame) in `inputs`, with
+    run-unique ids; None when `inputs` are paths. A DataFrame that cannot be read is one error
+    row, as a file would be."""
+    import copy
+
+    from .limits import DEFAULT_LIMITS
+
+    if _is_dataframe(inputs):
+        from .readers.frame import FRAME_SOURCE, read_frame
+
+        try:
+            transcripts = read_frame(inputs)
+        except TranscriptAnalyzerError as exc:
+            return [{**error_row(exc, FRAME_SOURCE), "sha256": ""}]
+    else:
+        if _is_path(inputs) or isinstance(inputs, (bytes, bytearray)):
+            return None
+        try:
+            items = list(inputs)
+        except TypeError:
+            return None  # _as_paths says what was wrong
+        if not items or not any(isinstance(item, Transcript) for item in items):
+            return None
+        others = [item for item in items if not isinstance(item, Transcript)]
+        if others:
+            raise TypeError(f"score() was given Transcript objects mixed with "
+                            f"{type(others[0]).__name__}; pass paths or Transcripts, not both")
+        transcripts = [_own_copy(t, copy) for t in items]
+    used: set[str] = set()
+    for transcript in transcripts:
+        transcript.id = _unique(transcript.id, used)
+        (limits or DEFAULT_LIMITS).apply_turn_limit(transcript)
+    return list(transcripts)
+
+
+def _is_dataframe(value: object) -> bool:
+    import pandas as pd
+
+    return isinstance(value, pd.DataFrame)
+
+
+def _own_copy(transcript: Transcript, copy: Any) -> Transcript:
+    """A copy to score, so the caller's object is not changed. Roles the caller set on turns
+    count as given (as a `role` column does), unless they were assigned by `assign_roles`
+    already, which recorded how (`role_source`) and is kept."""
+    own = copy.deepcopy(transcript)
+    own.metadata.setdefault("format", "transcript")
+    if not own.metadata.get("role_source"):
+        for turn in own.turns:
+            if turn.role is not None and not turn.meta.get("role_given"):
+                turn.meta["role_given"] = Role(turn.role).value
+    return own
+
+
+def iter_memory_outcomes(items: list[BatchItem], *, config: ScoringConfig, jobs: int = 1,
+                         engine: str = "local", scheduler: str | None = None, nlp: Any = None,
+                         classifier: Any = None) -> Iterator[Outcome]:
+    """Outcomes of transcripts already in memory, in order, on any engine."""
+    words = BATCH_WORDS if jobs <= 1 and engine == "local" else BATCH_WORDS // 4
+    yield from _run_batches(batched(items, max_words=words), config, jobs, engine, scheduler,
+                            nlp, classifier)
 
 
 def track_progress(outcomes: Iterable[Outcome], total: int,

@@ -4,8 +4,9 @@ Tables are appended to incrementally (CSV rows, JSONL lines, Parquet row groups)
 `.partial/` folder of the output folder and renamed into place only when the run completes, so
 a run that is killed leaves the previous complete output, never a torn file.
 
-Alongside, `inputs.csv` lists every input with the sha256 of its content and what became of it.
-While a run is in progress its manifest records, after each flush, how far every partial table
+Alongside, `inputs.<format>` lists every input with the sha256 of its content and what became of
+it; like the other tables it is in the run's format. While a run is in progress its manifest
+(always CSV, inside `.partial/`, never shown to users) records, after each flush, how far every partial table
 had been written; `--resume` truncates the partial tables to the last such checkpoint (dropping
 anything half-written after it), skips inputs whose content hash is already scored, retries the
 ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet cannot append.
@@ -41,7 +42,7 @@ TABLES: dict[str, Sequence[str]] = {
 }
 RESUMABLE = ("csv", "jsonl")
 PARTIAL = ".partial"
-MANIFEST = "inputs.csv"
+MANIFEST = "inputs.csv"  # the in-progress manifest in .partial/, and the table of CSV runs
 RUN_OPTIONS = "run.json"
 LOCK = ".transcript-analyzer.lock"
 # How each recorded option is named to the user, when a resume is refused.
@@ -100,6 +101,16 @@ def write_csv_frame(frame: Any, path: str | Path) -> None:
     """Write a DataFrame as CSV with every string cell neutralised (e.g. `evaluate --out`)."""
     frame.apply(lambda column: column.map(
         lambda v: neutralise_formula(v) if isinstance(v, str) else v)).to_csv(path, index=False)
+
+
+def write_frame(frame: Any, path: str | Path, fmt: str = "csv") -> None:
+    """Write a DataFrame in an output format (e.g. `evaluate --out`); CSV cells neutralised."""
+    if fmt == "csv":
+        write_csv_frame(frame, path)
+    elif fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
 
 
 @lru_cache(maxsize=8)
@@ -222,6 +233,31 @@ def _header(path: Path, fmt: str) -> tuple[str, ...] | None:
         return tuple(json.loads(first))
     except (json.JSONDecodeError, TypeError):
         return None
+
+
+def manifest_name(fmt: str) -> str:
+    """The inputs table of a run in `fmt`: it follows `--format` like every other table."""
+    return f"inputs.{fmt}"
+
+
+def _read_manifest(folder: Path, fmt: str) -> list[dict[str, str]] | None:
+    """The inputs table of the complete run in `folder`, as text cells; None when absent.
+
+    A JSONL run made before the inputs table followed `--format` has `inputs.csv`; it is read
+    instead, so such a run can still be resumed.
+    """
+    path = folder / manifest_name(fmt)
+    if fmt != "csv" and not path.exists():
+        path, fmt = folder / MANIFEST, "csv"
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            return [{**row, "source": restore_formula(row["source"] or "")}
+                    for row in csv.DictReader(handle)]
+        records = (_json_record(line) for line in handle)
+        return [{c: "" if r.get(c) is None else str(r[c]) for c in MANIFEST_COLUMNS}
+                for r in records if r]
 
 
 def _data_bytes(path: Path) -> int:
@@ -399,8 +435,8 @@ class OutputSet:
 
     def _names(self) -> list[str]:
         """Every name in `out_dir` a run may replace or delete."""
-        return [*(f"{name}.{self.fmt}" for name in TABLES), MANIFEST, RUN_OPTIONS, PARTIAL,
-                f"{PARTIAL}-resume"]
+        return [*(f"{name}.{self.fmt}" for name in TABLES), manifest_name(self.fmt), RUN_OPTIONS,
+                PARTIAL, f"{PARTIAL}-resume"]
 
     def _written_before_markers(self, path: Path) -> bool:
         """Outputs of a version without the ownership marker: the folder (or, for `.partial`,
@@ -440,12 +476,9 @@ class OutputSet:
         base = self.partial
         if not (rows and all((base / f"{n}.{self.fmt}").exists() for n in TABLES)):
             base = self.out_dir
-            final = base / MANIFEST
-            if not final.exists():
+            rows = _read_manifest(base, self.fmt)
+            if rows is None:
                 return {}
-            with open(final, encoding="utf-8", newline="") as handle:
-                rows = [{**row, "source": restore_formula(row["source"] or "")}
-                        for row in csv.DictReader(handle)]
         keep = {r["source"] for r in rows
                 if r["status"] == "scored" and current.get(r["source"]) == r["sha256"]}
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
@@ -507,7 +540,8 @@ class OutputSet:
     def has_previous(self) -> bool:
         """Whether the output folder holds the outputs of an earlier run."""
         return any((self.out_dir / name).exists()
-                   for name in (MANIFEST, *(f"{table}.{self.fmt}" for table in TABLES)))
+                   for name in (MANIFEST, manifest_name(self.fmt),
+                                *(f"{table}.{self.fmt}" for table in TABLES)))
 
     def __getitem__(self, name: str) -> TableWriter:
         return self.writers[name]
@@ -535,19 +569,17 @@ class OutputSet:
             writer.close(sync=True)
         self._checkpoint.close()
         manifest = _read_checkpoint(self.partial / MANIFEST)
-        public = self.partial / f"{MANIFEST}.final"
-        with open(public, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(MANIFEST_COLUMNS)
-            for row in manifest:
-                writer.writerow([_csv_cell(row[c]) for c in MANIFEST_COLUMNS])
+        public = self.partial / f"{manifest_name(self.fmt)}.final"
+        table = TableWriter(public, MANIFEST_COLUMNS, self.fmt)
+        table.write([{**row, "sessions": int(row["sessions"] or 0)} for row in manifest])
+        table.close(sync=True)
         written = {}
         for name in TABLES:
             target = self.out_dir / f"{name}.{self.fmt}"
             os.replace(self.partial / f"{name}.{self.fmt}", target)
             written[name] = target
-        os.replace(public, self.out_dir / MANIFEST)
-        written["inputs"] = self.out_dir / MANIFEST
+        os.replace(public, self.out_dir / manifest_name(self.fmt))
+        written["inputs"] = self.out_dir / manifest_name(self.fmt)
         if (self.partial / RUN_OPTIONS).exists():
             os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
             written["options"] = self.out_dir / RUN_OPTIONS

@@ -135,7 +135,7 @@ class TrustModel:
                     raise ModelError(
                         f"{files[name]} does not match the sha256 recorded in {files[META_FILE]};"
                         " it may have been changed or corrupted. Retrain it, or pass "
-                        "--trust-model if you are sure.")
+                        "--allow-modified-model (trust_model=True in Python) if you are sure.")
             params = json.loads(files[PARAMS_FILE].read_text(encoding="utf-8"))
             with np.load(files[MODEL_FILE], allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
@@ -149,11 +149,41 @@ class TrustModel:
         """The linear SVM's scores per class, one row per turn."""
         return self._scores(rows)[:, :len(self.classes)]
 
+    def predict_texts(self, texts: Sequence[str], context: Sequence[str | None] | None = None,
+                      nlp: Any = None) -> list[tuple[str, float | None, str]]:
+        """(label, confidence, theme) of raw supporter turns, with the client's previous turn
+        of each as `context` (or None): the detectors are run first, as `score` runs them."""
+        from .estimator import _texts_and_context
+        from .features import featurise
+
+        if nlp is None:
+            from ..nlp import shared_pipeline
+
+            nlp = shared_pipeline()
+        texts, prev = _texts_and_context(texts, context)
+        return self.predict_with_themes(featurise(texts, prev, nlp))
+
+    def _check_rows(self, rows: Sequence[dict]) -> None:
+        """Rows must be feature dicts; raw text gets a pointer to `predict_texts`."""
+        first = rows[0]
+        if not isinstance(first, dict):
+            raise TypeError(f"TrustModel predicts from feature rows (dicts made by "
+                            f"classifier.turn_features), not {type(first).__name__}; for raw "
+                            "text use TrustModel.predict_texts(texts, context=None)")
+        needed = [c for c, _ in self.blocks] + [c for c, _ in self.params["categorical"]] + \
+            list(self.params["numeric"])
+        missing = sorted({c for c in needed if c not in first})
+        if missing:
+            raise ValueError(f"feature rows lack {', '.join(missing)}: make them with "
+                             "classifier.turn_features, or use TrustModel.predict_texts")
+
     def _scores(self, rows: Sequence[dict]) -> np.ndarray:
         """Label scores, then theme scores, from the feature matrix the fitted pipeline would
         build: hashed tf-idf blocks side by side, then one-hot codes, then max-abs-scaled
         numbers."""
         n = len(rows)
+        if n:
+            self._check_rows(rows)
         decision = np.zeros((n, self.weights_by_column.shape[1]))
         offset = 0
         for column, block in self.blocks:

@@ -471,8 +471,11 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
             if auc:
                 meta["real_session_auc"] = auc
     say("fitting the final model on every turn")
-    pipeline = fit_estimator(X, corpus["label"].to_numpy(), is_real, settings, seed,
-                             corpus["source"].to_numpy())
+    from .estimator import TrustClassifier
+
+    pipeline = TrustClassifier(C=settings["C"], real_weight=settings["real_weight"],
+                               seed=seed).fit_features(X, corpus["label"].to_numpy(), is_real,
+                                                       corpus["source"].to_numpy()).pipeline_
     owners = theme_labels(corpus)
     head = fit_theme_head(pipeline, X, corpus, is_real, settings, seed) if owners else None
     meta["themes"] = sorted(owners) if head is not None else []
