@@ -14,6 +14,7 @@ from spacy.language import Language
 
 from .classifier import turn_features
 from .detectors.behaviours import FLAGS
+from .extensions import ClientHistory
 from .model import Role, Transcript
 from .nlp import word_count
 from .schema import SEGMENTS
@@ -63,13 +64,15 @@ def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier:
         docs = [nlp.make_doc(turn.text) for turn in transcript.turns]
         prev_client = ""
         client_said: list[str] = []
+        history = ClientHistory(client_said)
         for turn, doc in zip(transcript.turns, docs):
             if turn.role is Role.CLIENT:
                 prev_client = turn.text
                 client_said.append(turn.text.lower())
             elif turn.role is Role.SUPPORTER:
                 doc._.ta_context = {"prev_client_text": prev_client, "client_turns": client_said,
-                                    "n_client_turns": len(client_said)}
+                                    "n_client_turns": len(client_said),
+                                    "client_history": history}
                 supporter_docs.append(doc)
         all_docs.append(docs)
     # Components annotate the Doc objects in place, so the docs in all_docs carry the results.
