@@ -73,8 +73,9 @@ def build_corpus(folder: Path, words: int, seed: int) -> tuple[int, list[str]]:
     return total, texts
 
 
-def _child(args: list[str]) -> dict:
-    """Run score in a fresh process; it reports its own time and peak RSS."""
+def _child(args: list[str], tree: Path = ROOT) -> dict:
+    """Run score in a fresh process from the checkout `tree`; it reports its own time and peak
+    RSS."""
     code = (
         "import resource, sys, time, json\n"
         "from transcript_analyzer.cli import main\n"
@@ -88,7 +89,7 @@ def _child(args: list[str]) -> dict:
         "    file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env=_ENV)
+                          cwd=tree, env={**_ENV, "PYTHONPATH": str(tree)})
     last = [line for line in proc.stderr.splitlines() if line.startswith("{")]
     if not last:
         raise RuntimeError(proc.stderr[-2000:])
