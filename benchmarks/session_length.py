@@ -8,6 +8,7 @@ baseline and a candidate) are interleaved over `--rounds` and each one's fastest
 The start-up (scoring a 20-turn session) is measured in the same rounds, and the ratio is given
 with and without it. Prints one JSON line.
 Usage: python benchmarks/session_length.py [--turns 8000 32000] [--rounds 3] [--tree DIR ...]
+       [--source synthetic]
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-full.dev.csv"
 
 
-def real_turns() -> list[str]:
+def real_turns(source: str = "auto") -> list[str]:
     """Utterance texts in session order: AnnoMI dev's when present, else the synthetic pool."""
-    if ANNOMI.exists():
+    if source != "synthetic" and ANNOMI.exists():
         import pandas as pd
 
         frame = pd.read_csv(ANNOMI, dtype=str, keep_default_na=False)
@@ -56,9 +57,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tree", type=Path, action="append",
                         help="a checkout to measure (repeatable; default: this one)")
+    parser.add_argument("--source", choices=("auto", "synthetic"), default="auto",
+                        help="synthetic: the pool of throughput.py (more jargon) even where "
+                        "AnnoMI is there")
     options = parser.parse_args()
     trees = options.tree or [ROOT]
-    pool = real_turns()
+    pool = real_turns(options.source)
     small, large = options.turns
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -76,7 +80,8 @@ def main() -> None:
                                      "--no-progress"], tree=tree)
                     runs[str(tree)][name].append(result["seconds"])
         report = {"turns": [small, large], "words": [words["small"], words["large"]],
-                  "turn_source": "AnnoMI dev" if ANNOMI.exists() else "synthetic"}
+                  "turn_source": "synthetic" if options.source == "synthetic" or not ANNOMI.exists()
+                  else "AnnoMI dev"}
         for tree, times in runs.items():
             best = {name: min(values) for name, values in times.items()}
             report[tree] = {
