@@ -14,6 +14,7 @@ from spacy.language import Language
 
 from .classifier import turn_features
 from .detectors.behaviours import FLAGS
+from .extensions import ClientHistory
 from .model import Role, Transcript
 from .nlp import word_count
 from .schema import SEGMENTS
@@ -56,52 +57,66 @@ _EMPTY = {"question_type": "none", "reflection_type": "none", "trust_label": Non
 def annotate_batch(transcripts: Sequence[Transcript], nlp: Language, classifier: Any
                    ) -> list[list[dict[str, Any]]]:
     """Rows for several transcripts at once: one spaCy pass and one model call per batch,
-    which is where the time goes."""
-    all_docs = []
-    supporter_docs = []
-    for transcript in transcripts:
-        docs = [nlp.make_doc(turn.text) for turn in transcript.turns]
-        prev_client = ""
-        client_said: list[str] = []
-        for turn, doc in zip(transcript.turns, docs):
-            if turn.role is Role.CLIENT:
-                prev_client = turn.text
-                client_said.append(turn.text.lower())
-            elif turn.role is Role.SUPPORTER:
-                doc._.ta_context = {"prev_client_text": prev_client, "client_turns": client_said,
-                                    "n_client_turns": len(client_said)}
-                supporter_docs.append(doc)
-        all_docs.append(docs)
-    # Components annotate the Doc objects in place, so the docs in all_docs carry the results.
-    for _ in nlp.pipe(supporter_docs):
-        pass
-    features = [turn_features(doc) for doc in supporter_docs]
-    predictions = classifier.predict_with_themes(features)
-    by_doc = {id(doc): (f, p) for doc, f, p in zip(supporter_docs, features, predictions)}
+    which is where the time goes.
+
+    Docs are made as the pipeline asks for them and dropped once their detector outputs and
+    features are taken (client turns' right after counting their words), so a session of
+    any length holds a pipeline batch of Docs at a time, not one per turn.
+    """
+    word_counts: list[list[int | None]] = []  # per turn; supporter turns' once annotated
+
+    def supporter_docs():
+        for transcript in transcripts:
+            counts: list[int | None] = []
+            word_counts.append(counts)
+            # Complete before any turn is annotated: ClientHistory reads it on first use.
+            client_said = [t.text.lower() for t in transcript.turns if t.role is Role.CLIENT]
+            history = ClientHistory(client_said)
+            prev_client, n_client = "", 0
+            for turn in transcript.turns:
+                doc = nlp.make_doc(turn.text)
+                if turn.role is Role.SUPPORTER:
+                    doc._.ta_context = {"prev_client_text": prev_client,
+                                        "client_turns": client_said, "n_client_turns": n_client,
+                                        "client_history": history}
+                    counts.append(None)
+                    yield doc
+                    continue
+                if turn.role is Role.CLIENT:
+                    prev_client = turn.text
+                    n_client += 1
+                counts.append(word_count(doc))
+
+    annotated = [(turn_features(doc), doc._.ta_question_type, doc._.ta_reflection_type,
+                  doc._.ta_jargon or [], word_count(doc)) for doc in nlp.pipe(supporter_docs())]
+    predictions = classifier.predict_with_themes([a[0] for a in annotated])
+    supporter_results = iter(zip(annotated, predictions))
 
     results = []
-    for transcript, docs in zip(transcripts, all_docs):
+    for transcript, counts in zip(transcripts, word_counts):
         rows = []
         n_turns = len(transcript.turns)
-        for position, (turn, doc) in enumerate(zip(transcript.turns, docs)):
+        for position, (turn, n_words) in enumerate(zip(transcript.turns, counts)):
+            supporter = n_words is None
+            if supporter:
+                (feature, question_type, reflection_type, hits, n_words), (
+                    label, confidence, theme) = next(supporter_results)
             row: dict[str, Any] = {
                 "transcript_id": transcript.id,
                 "turn_index": turn.index,
                 "speaker": turn.speaker,
                 "role": turn.role.value if turn.role else Role.OTHER.value,
                 "text": turn.text,
-                "word_count": word_count(doc),
+                "word_count": n_words,
                 "start": turn.start,
                 "end": turn.end,
                 "segment": segment_of(position, n_turns),
                 "source": transcript.source,
             }
-            if id(doc) in by_doc:
-                feature, (label, confidence, theme) = by_doc[id(doc)]
-                hits = doc._.ta_jargon or []
+            if supporter:
                 row.update(
-                    question_type=doc._.ta_question_type,
-                    reflection_type=doc._.ta_reflection_type,
+                    question_type=question_type,
+                    reflection_type=reflection_type,
                     trust_label=label,
                     trust_confidence=confidence,
                     trust_theme=theme or None,

@@ -229,14 +229,14 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     dates_warned: set[str] = set()
     scored_sources: set[str] = set()
     failed_sources: set[str] = set()
-    current: list = []  # outcomes of the input being written, to record it when it is done
+    # The input being written, with counts only: keeping its outcomes would hold all of a
+    # long input's rows until it ends.
+    current: dict = {}
 
     def input_done() -> None:
         if current:
-            errors = sum(1 for o in current if o.error is not None)
-            outputs.input_done(current[0].source, current[0].sha256,
-                               "failed" if errors else "scored",
-                               sum(1 for o in current if o.session is not None))
+            outputs.input_done(current["source"], current["sha256"],
+                               "failed" if current["errors"] else "scored", current["sessions"])
             current.clear()
 
     try:
@@ -248,9 +248,13 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
                                      skip=outputs.skip, limits=limits,
                                      kept_ids=outputs.kept_ids)
             for outcome in track_progress(outcomes, todo, on_progress):
-                if current and outcome.source != current[0].source:
+                if current and outcome.source != current["source"]:
                     input_done()
-                current.append(outcome)
+                if not current:
+                    current.update(source=outcome.source, sha256=outcome.sha256, errors=0,
+                                   sessions=0)
+                current["errors"] += outcome.error is not None
+                current["sessions"] += outcome.session is not None
                 outputs["utterances"].write(outcome.utterances)
                 outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
                 if outcome.session is not None:

@@ -142,9 +142,16 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
 
 class TableWriter:
-    """One table file, appended to in buffered chunks."""
+    """One table file, appended to in buffered chunks.
 
-    BUFFER_ROWS = 5000
+    Rows are written through once `MAX_BUFFERED_ROWS` are buffered, even in the middle of an
+    input, so that memory stays flat however long one input is. That is safe for `--resume`:
+    the manifest records the tables' sizes only at checkpoints, between inputs, and resuming
+    keeps only the rows of inputs the manifest lists.
+    """
+
+    BUFFER_ROWS = 5000  # a checkpoint is due, at the end of an input, past this many rows
+    MAX_BUFFERED_ROWS = 20_000  # rows are written through past this many
 
     def __init__(self, path: Path, columns: Sequence[str], fmt: str, keep_bytes: int = 0
                  ) -> None:
@@ -177,20 +184,27 @@ class TableWriter:
         if n_rows:
             self._chunks.append(chunk)
             self._buffered += n_rows
+            if self._buffered >= self.MAX_BUFFERED_ROWS:
+                self._write_chunks()
 
     @property
     def buffered(self) -> int:
         return self._buffered
 
-    def flush(self) -> int | None:
-        """Write buffered rows through to the OS; returns the file's size when it has one."""
+    def _write_chunks(self) -> None:
+        """Hand the buffered chunks to the file, one by one: joining them first would hold a
+        second copy of them all (twice as wide when one holds a non-Latin-1 character)."""
         chunks, self._chunks, self._buffered = self._chunks, [], 0
         if chunks and self._parquet is not None:
             import pyarrow as pa
 
             self._parquet.write_table(pa.concat_tables(chunks))
         elif chunks:
-            self._handle.write("".join(chunks))
+            self._handle.writelines(chunks)
+
+    def flush(self) -> int | None:
+        """Write buffered rows through to the OS; returns the file's size when it has one."""
+        self._write_chunks()
         if self._handle is not None:
             self._handle.flush()
             return self._handle.tell()

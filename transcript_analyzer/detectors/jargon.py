@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from ..extensions import client_text_lower, context, turn_text
+from ..extensions import client_said, context, turn_text
 from ..resources import data_path, load_json
 from .jargon_patterns import compile_patterns, expand, lemma_table
 from .reflections import load_feelings
@@ -158,8 +158,7 @@ class JargonDetector:
         self.lemmas: dict[str, str] = patterns["lemmas"]
 
     def _client_used(self, span_text: str, ctx: dict) -> bool:
-        said = client_text_lower(ctx)
-        return bool(said) and re.search(rf"\b{re.escape(span_text.lower())}\b", said) is not None
+        return client_said(ctx, span_text.lower())
 
     def find(self, doc: Doc) -> list[JargonHit]:
         ctx = context(doc)
