@@ -341,3 +341,25 @@ def test_confidence_is_recalibrated_on_real_turns_when_there_are_enough(themed_c
                         is_real[:len(corpus) + 50], DEFAULT_SETTINGS, 0,
                         groups[:len(corpus) + 50])
     assert not hasattr(few, "confidence_calibration_")
+
+
+@pytest.mark.parametrize("name", ["model.npz", "meta.json", "model.json"])
+def test_a_device_in_place_of_a_model_file_is_refused_not_read(small_corpus, tmp_path, name):
+    """/dev/zero as model.npz used to hang the loader; even a trusted model is checked."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    model = _train(small_corpus, tmp_path / "m")
+    (model / name).unlink()
+    os.symlink("/dev/zero", model / name)
+    code = ("from transcript_analyzer.classifier.model import TrustModel\n"
+            "from transcript_analyzer.errors import ModelError\n"
+            f"try:\n    TrustModel.load({str(model)!r}, trust_model=True)\n"
+            "except ModelError as exc:\n    print('refused:', exc)\n")
+    # in a child with a timeout, so that a hang fails the test instead of stalling the suite
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert "refused:" in result.stdout and "not a regular file" in result.stdout, result

@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..resources import file_sha256, models_path
+from ..resources import file_sha256, models_path, regular_file
 from .hashing import HashedTfidf
 
 MODEL_FILE = "model.npz"
 PARAMS_FILE = "model.json"
 META_FILE = "meta.json"
+MAX_FILE_BYTES = 200_000_000  # ten times the model size allowed; more is not a model
 LABELS = ("barrier_creating", "neutral", "trust_building")
 TEXT_BLOCKS = (("words", "text"), ("chars", "text"), ("client", "prev_client_text"))
 _HASHER_PARAMS = ("analyzer", "ngram_range", "n_features", "lowercase", "token_pattern",
@@ -128,6 +129,8 @@ class TrustModel:
             raise ModelError(f"{directory} is not a trust model folder (it needs "
                              f"{', '.join(sorted(files))}; missing {', '.join(missing)})")
         try:
+            for path in files.values():  # a device or FIFO in their place must not hang us
+                regular_file(path, MAX_FILE_BYTES)
             meta = json.loads(files[META_FILE].read_text(encoding="utf-8"))
             expected = meta.get("sha256", {})
             for name in (MODEL_FILE, PARAMS_FILE):
