@@ -255,3 +255,52 @@ def test_jsonl_sessions_without_dates_are_undated_not_an_error(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no session_date column" in result.output
     assert pd.read_csv(tmp_path / "p" / "progress.csv")["sessions"].tolist() == [1]
+
+
+# ---------------------------------------------------------------- reading results back
+
+
+def _score(args: list[str]) -> None:
+    import transcript_analyzer.cli as cli
+    import transcript_analyzer.engine as engine
+    from transcript_analyzer.classifier import RuleTrustClassifier
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
+        mp.setattr(engine, "_STATE", {})
+        result = CliRunner().invoke(main, ["score", *args, "-j", "1"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def formula_runs(tmp_path_factory):
+    """The samples as `=<name>` files with supporters `-Kai` and `=x` (from a manifest),
+    scored once per format: every id, supporter and name starts a spreadsheet formula."""
+    tmp = tmp_path_factory.mktemp("formula")
+    lines = ["file,supporter"]
+    for sample in sorted(PROGRESS_SAMPLES.glob("*.txt")):
+        copy = write(tmp / "in" / f"={sample.name}", sample.read_bytes())
+        lines.append(f"{copy},{'-Kai' if 'kai' in sample.name else '=x'}")
+    manifest = write(tmp / "meta.csv", "\n".join(lines) + "\n")
+    for fmt in ("csv", "jsonl", "parquet"):
+        extra = ["--html-dir", str(tmp / fmt / "reports")] if fmt == "csv" else []
+        _score([str(tmp / "in"), "--out", str(tmp / fmt), "--format", fmt,
+                "--sessions-meta", str(manifest), *extra])
+    return tmp
+
+
+def test_escaped_csv_cells_are_read_as_their_text(formula_runs, tmp_path):
+    from transcript_analyzer.results import read_results
+
+    found = read_results([formula_runs / "csv", formula_runs / "jsonl"], ("transcript_id",
+                         "source", "supporter", "session_date"))
+    assert sorted(found.sessions["supporter"].unique()) == ["-Kai", "=x"]
+    assert len(found.sessions) == 12  # the same sessions in both runs are one person's each
+    assert found.sessions["transcript_id"].str.startswith("=").all()
+    only_csv = read_results([formula_runs / "csv"], ("transcript_id", "source", "supporter"))
+    assert len(only_csv.reports) == 12  # ids beginning with '=' still find their reports
+    result = _progress([str(formula_runs / "csv"), str(formula_runs / "jsonl"), "--out",
+                        str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "p" / "progress.html").read_text(encoding="utf-8")
+    assert "&#39;-Kai" not in html and ">-Kai</h2>" in html

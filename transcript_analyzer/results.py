@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UsageError
+from .writers import restore_formula
 
 FORMATS = ("csv", "parquet", "jsonl")
 CHUNK_ROWS = 20_000
@@ -57,7 +58,9 @@ def sessions_file(path: str | Path) -> Path:
 
 
 def iter_sessions(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
-    """Chunks of a sessions table with those of `columns` it has (all as read)."""
+    """Chunks of a sessions table with those of `columns` it has, as `score` was given them:
+    CSV cells `score` escaped against spreadsheet formulas get their text back, so a CSV run
+    and a JSONL run of the same sessions read the same."""
     wanted = set(columns)
     suffix = path.suffix.lower()
     try:
@@ -71,8 +74,9 @@ def iter_sessions(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
         elif suffix == ".jsonl":
             yield from _jsonl_chunks(path, wanted)
         else:
-            yield from pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str,
-                                   keep_default_na=False, chunksize=CHUNK_ROWS)
+            for chunk in pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str,
+                                     keep_default_na=False, chunksize=CHUNK_ROWS):
+                yield chunk.apply(lambda column: column.map(restore_formula))
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ResultsError(f"{path}: cannot be read as a sessions table "
                            f"({str(exc).splitlines()[0][:200]})") from None
