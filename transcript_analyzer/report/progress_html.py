@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,8 @@ from ..growth import (
     trends,
 )
 from ..results import GENERATOR
-from .html import _environment, write_html
+from ..writers import write_csv_frame
+from .html import _environment, _umask, write_html
 
 WIDTH, HEIGHT = 300, 156
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 10, 26
@@ -225,6 +227,22 @@ def _ours(path: Path, csv_header: str | None) -> bool:
     return GENERATOR.search(head) is not None
 
 
+def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """Write through `write_csv_frame`, so that no cell (a name, a cohort) starts a
+    spreadsheet formula, via a temp file and a rename as `write_html` does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write_csv_frame(frame, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_progress(out_dir: str | Path, sessions: pd.DataFrame, *, period: str = "month",
                    reports: Mapping[int, Path] | None = None, cohort_column: str | None = None,
                    by: str = "supporter") -> dict[str, Path]:
@@ -238,13 +256,15 @@ def write_progress(out_dir: str | Path, sessions: pd.DataFrame, *, period: str =
     cohort = cohort_medians(sessions, cohort_column, period) if cohort_column else None
     html = render_progress(sessions, table, trends(sessions, by=by),
                            relative_links(reports or {}, out), cohort, cohort_column, by, period)
-    files = {"progress.csv": table.to_csv(index=False), "progress.html": html}
+    files: dict[str, pd.DataFrame | str] = {"progress.csv": table, "progress.html": html}
     if cohort is not None:
-        files["cohort.csv"] = cohort.to_csv(index=False)
-    for name, text in files.items():
+        files["cohort.csv"] = cohort
+    for name, content in files.items():
         target = out / name
-        header = text.split("\n", 1)[0].rstrip("\r") if name.endswith(".csv") else None
+        header = (content.head(0).to_csv(index=False).splitlines()[0]
+                  if isinstance(content, pd.DataFrame) else None)
         if target.exists() and not _ours(target, header):
             raise NotOurFileError(f"{target} exists and was not written by transcript-analyzer "
                                   "progress, so it is left as it is; choose another --out")
-    return {name: write_html(out / name, text) for name, text in files.items()}
+    return {name: _write_csv(out / name, content) if isinstance(content, pd.DataFrame)
+            else write_html(out / name, content) for name, content in files.items()}
