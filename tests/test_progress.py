@@ -304,3 +304,28 @@ def test_escaped_csv_cells_are_read_as_their_text(formula_runs, tmp_path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "p" / "progress.html").read_text(encoding="utf-8")
     assert "&#39;-Kai" not in html and ">-Kai</h2>" in html
+
+
+def test_the_same_session_scored_under_two_paths_is_counted_once(tmp_path):
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(PROGRESS_SAMPLES, moved)
+    _score([str(PROGRESS_SAMPLES), "--out", str(tmp_path / "base")])
+    _score([str(moved), "--out", str(tmp_path / "base2")])
+    result = _progress([str(tmp_path / "base"), str(tmp_path / "base2"), "--out",
+                        str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert "12 session(s) of 2 supporter(s)" in result.output
+    assert "12 duplicate session(s)" in result.output
+    table = pd.read_csv(tmp_path / "p" / "progress.csv")
+    assert table["sessions"].sum() == 12
+    from transcript_analyzer.results import read_results
+
+    found = read_results([tmp_path / "base", tmp_path / "base2"], ("transcript_id", "source", "supporter"))
+    assert set(found.sessions["source"].map(lambda s: Path(s).parent)) == {moved}  # last wins
+    (tmp_path / "base" / "inputs.csv").unlink()  # no hashes: the same path is still matched
+    again = read_results([tmp_path / "base", tmp_path / "base"], ("transcript_id", "source", "supporter"))
+    assert len(again.sessions) == 12 and "12 duplicate" in " ".join(again.warnings)
+    apart = read_results([tmp_path / "base", tmp_path / "base2"], ("transcript_id", "source", "supporter"))
+    assert len(apart.sessions) == 24  # without inputs.csv, other paths are other sessions
