@@ -28,7 +28,7 @@ GENERATOR = re.compile(r'<meta name="generator" content="transcript-analyzer')
 class ResultsError(UsageError):
     """A results folder or table cannot be read; the message names it."""
 
-    code = "E302"
+    code = "E304"
 
 
 @dataclass

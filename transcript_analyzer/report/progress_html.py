@@ -212,7 +212,7 @@ def relative_links(reports: Mapping[int, Path], out_dir: str | Path) -> dict[int
 class NotOurFileError(UsageError):
     """An output file exists that transcript-analyzer did not write: it is left alone."""
 
-    code = "E303"
+    code = "E305"
 
 
 def _ours(path: Path, csv_header: str | None) -> bool:
