@@ -206,3 +206,22 @@ def test_manifest_columns_named_like_internal_values_are_carried_as_given(tmp_pa
                       "in/a.txt,Sam,y\n")
     with pytest.raises(SessionsMetaError, match=r"d.csv, line 3: .* as line 2$"):
         read_sessions_meta(duplicate)
+
+
+def test_resume_counts_manifest_rows_of_kept_sessions_as_used(tmp_path):
+    write(tmp_path / "in" / "a.txt", TALK)
+    write(tmp_path / "in" / "b.txt", TALK)
+    manifest = write(tmp_path / "m.csv", "file,supporter\nin/a.txt,Kai\nin/b.txt,Kai\n"
+                     "in/gone.txt,Sam\n")
+    args = ["score", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "-j", "1",
+            "--sessions-meta", str(manifest)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "1 row(s) of" in first.output  # gone.txt is not among the inputs
+    write(tmp_path / "in" / "c.txt", TALK)
+    again = CliRunner().invoke(main, [*args, "--resume"])
+    assert again.exit_code == 0, again.output
+    assert "2 already scored (kept)" in again.output
+    assert "1 row(s) of" in again.output and "matched no scored session" in again.output
+    sessions = pd.read_csv(tmp_path / "out" / "sessions.csv").set_index("transcript_id")
+    assert sessions.loc["a", "supporter_source"] == "manifest"

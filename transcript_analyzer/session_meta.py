@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -226,6 +226,13 @@ class SessionsMeta:
                 out["warnings"] = "; ".join(w for w in (session.get("warnings"), row.warning)
                                             if w)
         return out
+
+    def note_kept(self, kept: Mapping[str, Iterable[str]]) -> None:
+        """Count the rows of sessions that `score --resume` kept from an earlier run as used:
+        they are not applied again (their rows already have the values), but they match."""
+        for source, transcript_ids in kept.items():
+            for transcript_id in transcript_ids:
+                self.lookup(source, transcript_id)
 
     def is_file(self, path: str | Path) -> bool:
         """True when `path` is this manifest itself."""
