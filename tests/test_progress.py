@@ -329,3 +329,28 @@ def test_the_same_session_scored_under_two_paths_is_counted_once(tmp_path):
     assert len(again.sessions) == 12 and "12 duplicate" in " ".join(again.warnings)
     apart = read_results([tmp_path / "base", tmp_path / "base2"], ("transcript_id", "source", "supporter"))
     assert len(apart.sessions) == 24  # without inputs.csv, other paths are other sessions
+
+
+def _sentences(frame: pd.DataFrame, who: str) -> dict[str, str]:
+    from transcript_analyzer.growth import METRICS, summary_sentence
+
+    got = trends(frame).set_index(["supporter", "metric"])
+    return {m.column: summary_sentence(got.loc[(who, m.column)], m) for m in METRICS}
+
+
+def test_summary_words_for_an_empty_metric_and_fractional_counts():
+    barriers = [3, 2, 2, 1, 0, 1]
+    days = pd.date_range("2026-01-05", periods=len(barriers), freq="14D")
+    frame = _frame([_session("Kai", f"{d:%Y-%m-%d}", i, barrier_creating_turns=float(b),
+                             percent_complex_reflections=float("nan"),
+                             percent_open_questions=float("nan") if i else 50.0)
+                    for i, (d, b) in enumerate(zip(days, barriers))])
+    said = _sentences(frame, "Kai")
+    assert said["percent_complex_reflections"] == (
+        "Complex reflections: no dated session has a value, so no trend can be called.")
+    assert said["percent_open_questions"].startswith(
+        "Open questions: 1 dated session with a value, too few")
+    assert "(2.5 → 0.5, mean of the first 2" in said["barrier_creating_turns"]
+    same_day = _sentences(_frame([_session("Bo", "2026-01-05", i) for i in range(4)]), "Bo")
+    assert same_day["trust_index"] == (
+        "Trust index: 4 sessions, all on one day, so no change over time can be called.")

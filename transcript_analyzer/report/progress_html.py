@@ -25,6 +25,7 @@ from ..growth import (
     MIN_TREND_SESSIONS,
     ProgressMetric,
     cohort_medians,
+    format_mean,
     format_metric,
     progress,
     session_frame,
@@ -187,7 +188,7 @@ def render_progress(sessions: pd.DataFrame, table: pd.DataFrame, trend: pd.DataF
     if cohort is not None:
         cohort_rows = [{"group": r[cohort_column], "period": r["period"] or "undated",
                         "sessions": r["sessions"], "supporters": r["supporters"],
-                        "values": [format_metric(r[f"{m.column}_median"], m) for m in METRICS]}
+                        "values": [format_mean(r[f"{m.column}_median"], m) for m in METRICS]}
                        for _, r in cohort.iterrows()]
     dates = pd.to_datetime(sessions.get("session_date", pd.Series(dtype=str)).astype("string")
                            .str.slice(0, 10), format="%Y-%m-%d", errors="coerce").dropna()
