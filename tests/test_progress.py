@@ -354,3 +354,23 @@ def test_summary_words_for_an_empty_metric_and_fractional_counts():
     same_day = _sentences(_frame([_session("Bo", "2026-01-05", i) for i in range(4)]), "Bo")
     assert same_day["trust_index"] == (
         "Trust index: 4 sessions, all on one day, so no change over time can be called.")
+
+
+def test_only_tables_with_undated_rows_get_the_older_version_warning(tmp_path):
+    from transcript_analyzer.results import read_results
+
+    row = {"transcript_id": "a", "source": "a.txt", "supporter": "Kai",
+           **{c: 1.0 for c in METRIC_COLUMNS}}
+    undated = write(tmp_path / "old" / "sessions.jsonl", json.dumps(row) + "\n")
+    dated = write(tmp_path / "new" / "sessions.jsonl",
+                  json.dumps({**row, "transcript_id": "b", "source": "b.txt",
+                              "session_date": "2026-01-05"}) + "\n")
+    empty = write(tmp_path / "empty" / "sessions.jsonl", "")
+    header_only = write(tmp_path / "header" / "sessions.csv", "transcript_id,source,supporter\n")
+    columns = ("transcript_id", "source", "supporter", "session_date")
+    assert read_results([empty], columns).warnings == []
+    assert read_results([header_only, dated], columns).warnings == []
+    warnings = read_results([undated, empty], columns).warnings
+    assert len(warnings) == 1 and str(undated) in warnings[0]
+    warnings = read_results([dated, undated], columns).warnings
+    assert len(warnings) == 1 and str(undated) in warnings[0]

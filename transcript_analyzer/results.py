@@ -197,11 +197,13 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
         hashes, warning = input_hashes(folder)
         if warning:
             warnings.append(warning)
+        undated = False  # only a table with rows and no session_date column has undated rows
         for chunk in iter_sessions(table, wanted):
             sha = chunk["source"].astype(str).map(hashes) if "source" in chunk else None
             chunks.append(chunk.assign(_run=run, _sha256=sha))
+            undated = undated or (len(chunk) > 0 and "session_date" not in chunk.columns)
         links.append({**extra, **find_reports(folder)})
-        if "session_date" not in (chunks[-1].columns if chunks else ()):
+        if undated:
             warnings.append(f"{table} has no session_date column (written by an older "
                             "version?): its sessions are undated; score them again")
     if not chunks:
