@@ -374,3 +374,18 @@ def test_only_tables_with_undated_rows_get_the_older_version_warning(tmp_path):
     assert len(warnings) == 1 and str(undated) in warnings[0]
     warnings = read_results([dated, undated], columns).warnings
     assert len(warnings) == 1 and str(undated) in warnings[0]
+
+
+def test_a_report_on_another_drive_is_linked_by_its_file_uri(tmp_path, monkeypatch):
+    import os
+
+    from transcript_analyzer.report.progress_html import relative_links
+
+    report = write(tmp_path / "r" / "a.html", "<p>report</p>")
+    assert relative_links({0: report}, tmp_path / "p") == {0: "../r/a.html"}
+
+    def other_drive(path, start=None):  # what ntpath.relpath does across drives
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(os.path, "relpath", other_drive)
+    assert relative_links({0: report}, tmp_path / "p") == {0: report.resolve().as_uri()}

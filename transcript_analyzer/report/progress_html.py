@@ -203,11 +203,18 @@ def render_progress(sessions: pd.DataFrame, table: pd.DataFrame, trend: pd.DataF
         width=WIDTH, height=HEIGHT, pad_left=PAD_LEFT, pad_right=PAD_RIGHT)
 
 
+def _link(report: Path, base: Path) -> str:
+    try:
+        return Path(os.path.relpath(report, base)).as_posix()
+    except ValueError:  # Windows: another drive than --out has no relative path
+        return report.as_uri()
+
+
 def relative_links(reports: Mapping[int, Path], out_dir: str | Path) -> dict[int, str]:
-    """Each report's path relative to the folder progress.html is written to."""
+    """Each report's path relative to the folder progress.html is written to (so the two
+    folders can move together), or its file URI when there is no relative path."""
     base = Path(out_dir).resolve()
-    return {k: Path(os.path.relpath(Path(v).resolve(), base)).as_posix()
-            for k, v in reports.items()}
+    return {k: _link(Path(v).resolve(), base) for k, v in reports.items()}
 
 
 class NotOurFileError(UsageError):
