@@ -389,3 +389,87 @@ def test_a_report_on_another_drive_is_linked_by_its_file_uri(tmp_path, monkeypat
 
     monkeypatch.setattr(os.path, "relpath", other_drive)
     assert relative_links({0: report}, tmp_path / "p") == {0: report.resolve().as_uri()}
+
+
+# ---------------------------------------------------------------- the trend rule, at its edges
+
+
+def _by_linregress(days: list[int], values: list[float]) -> tuple[str, float, float]:
+    """The documented rule computed independently: scipy's slope and standard error, a t
+    interval at 1 - 0.05/7 (Bonferroni over the seven metrics), and the thirds' means."""
+    import numpy as np
+    from scipy.stats import linregress
+
+    n, y = len(values), np.asarray(values, dtype=float)
+    fit = linregress(np.asarray(days, dtype=float) / 30.0, y)
+    half = student_t.ppf(1 - 0.05 / 7 / 2, n - 2) * fit.stderr
+    third = max(1, n // 3)
+    moved = y[-third:].mean() - y[:third].mean()
+    if fit.slope - half > 0 and moved > 0:
+        return "up", fit.slope - half, fit.slope + half
+    if fit.slope + half < 0 and moved < 0:
+        return "down", fit.slope - half, fit.slope + half
+    return "no clear change", fit.slope - half, fit.slope + half
+
+
+def _trend_of(days: list[int], values: list[float]) -> pd.Series:
+    start = pd.Timestamp("2026-01-05")
+    frame = _frame([_session("Kai", f"{start + pd.Timedelta(days=d):%Y-%m-%d}", i,
+                             percent_open_questions=v) for i, (d, v) in enumerate(zip(days,
+                                                                                       values))])
+    return trends(frame).set_index("metric").loc["percent_open_questions"]
+
+
+def test_a_trend_just_inside_and_just_outside_the_interval_matches_linregress():
+    import numpy as np
+
+    days = [0, 9, 21, 30, 44, 58, 63, 77, 90]
+    x = np.asarray(days) / 30.0
+    basis = np.column_stack([np.ones_like(x), x])
+    wobble = np.array([1.0, -1, -1, 1, 1, -1, 1, -1, 1])
+    wobble -= basis @ np.linalg.lstsq(basis, wobble, rcond=None)[0]  # no slope, no mean
+    n, slope = len(days), 6.0
+    se_per_k = math.sqrt((wobble ** 2).sum() / (n - 2) / ((x - x.mean()) ** 2).sum())
+    edge = slope / (student_t.ppf(1 - 0.05 / 14, n - 2) * se_per_k)  # interval touches 0
+    for k, expected in ((edge * 0.995, "up"), (edge * 1.005, "no clear change")):
+        values = (40 + slope * x + k * wobble).tolist()
+        change, low, high = _by_linregress(days, values)
+        assert change == expected and abs(low) < 0.05  # borderline by construction
+        got = _trend_of(days, values)
+        assert got["change"] == change
+        assert got["slope_per_30_days"] == pytest.approx(slope)
+        assert (got["slope_low"], got["slope_high"]) == (pytest.approx(low), pytest.approx(high))
+    falling = (40 - slope * x - edge * 0.995 * wobble).tolist()
+    assert _by_linregress(days, falling)[0] == _trend_of(days, falling)["change"] == "down"
+
+
+def test_a_clear_slope_is_not_called_when_the_thirds_moved_the_other_way():
+    third = 15
+    days = [*range(third), *range(300, 300 + third), *range(300 + third, 300 + 2 * third)]
+    values = [v + (1 if i % 2 else -1) for i, v in enumerate([50.0] * third + [95.0] * third
+                                                             + [48.0] * third)]
+    change, low, _ = _by_linregress(days, values)
+    assert low > 0 and change == "no clear change"  # the slope alone would say up
+    got = _trend_of(days, values)
+    assert got["change"] == "no clear change" and got["slope_low"] == pytest.approx(low)
+    assert got["last_mean"] < got["first_mean"]
+
+
+def test_csv_jsonl_and_parquet_results_of_one_run_give_the_same_progress(formula_runs, tmp_path):
+    from transcript_analyzer.growth import SESSION_INPUT_COLUMNS
+    from transcript_analyzer.results import read_results
+
+    written = {}
+    for fmt in ("csv", "jsonl", "parquet"):
+        for period in ("month", "session"):
+            result = _progress([str(formula_runs / fmt), "--out", str(tmp_path / fmt / period),
+                                "--period", period])
+            assert result.exit_code == 0, result.output
+            written[fmt, period] = (tmp_path / fmt / period / "progress.csv").read_bytes()
+    for period in ("month", "session"):
+        assert written["csv", period] == written["jsonl", period] == written["parquet", period]
+    tables = {fmt: ta.progress(read_results([formula_runs / fmt], SESSION_INPUT_COLUMNS).sessions)
+              for fmt in ("csv", "jsonl", "parquet")}
+    assert sorted(tables["csv"]["supporter"].unique()) == ["-Kai", "=x"]
+    pd.testing.assert_frame_equal(tables["csv"], tables["jsonl"])
+    pd.testing.assert_frame_equal(tables["csv"], tables["parquet"])
