@@ -178,8 +178,9 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
     """The sessions of every results folder (or sessions table) in `paths`, keeping `columns`.
 
     A session in several runs (the same transcript_id, and the same file or the same file
-    content per `inputs.csv`) is kept once, from the last run given. `reports` are further folders of `score --html-dir` reports to link to; a column in
-    `required` that no table has is an error.
+    content per `inputs.csv`) is kept once, from the last run given. `reports` are further
+    folders of `score --html-dir` reports to link to; a column in `required` that no table
+    has is an error.
     """
     paths = list(paths)
     chunks: list[pd.DataFrame] = []
