@@ -8,6 +8,7 @@ never downloaded by playwright: the system binary is used via `executable_path`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -385,3 +386,51 @@ CONTRAST_JS = """
   return out;
 }
 """
+
+
+@pytest.fixture()
+def unlinked_progress_page(browser, progress_page_file, tmp_path):
+    """The same progress page from a results folder without reports: no point is a link."""
+    results = tmp_path / "r"
+    results.mkdir()
+    (results / "sessions.csv").write_bytes(
+        (progress_page_file.parent.parent / "r" / "sessions.csv").read_bytes())
+    result = CliRunner().invoke(main, ["progress", str(results), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "p" / "progress.html").as_uri())
+    yield page
+    context.close()
+
+
+def test_progress_points_without_reports_are_reached_by_tab(unlinked_progress_page):
+    page = unlinked_progress_page
+    assert page.locator("a.pt-link").count() == 0
+    points = page.locator("circle.pt")
+    assert points.count() > 0 and page.locator('circle.pt[tabindex="0"]').count() == points.count()
+    page.locator("body").focus()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('circle.pt')"):
+            break
+    else:
+        pytest.fail("no session point without a report is reachable with the Tab key")
+    title = page.evaluate("document.activeElement.querySelector('title').textContent")
+    assert re.match(r"\d\d \w{3} 20\d\d · .+: \S+", title), title  # its date and value
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_progress_points_are_exposed_to_screen_readers(progress_page, unlinked_progress_page,
+                                                       linked):
+    page = progress_page if linked else unlinked_progress_page
+    chart = page.locator("#p-kai figure.chart[data-metric=percent_open_questions]")
+    svg = chart.locator("svg")
+    assert svg.get_attribute("role") == "group"
+    assert svg.get_attribute("aria-label").startswith("Open questions, 6 session(s)")
+    tree = chart.aria_snapshot()
+    drawing = tree[tree.index("- group "):]
+    named = re.findall(r"- '?(link|img) \"(\d\d \w{3} 20\d\d · [^\"]+)\"", drawing)
+    assert len(named) == 6, tree
+    assert {kind for kind, _ in named} == {"link" if linked else "img"}
+    assert "text:" not in drawing, tree  # band labels and ticks are decoration

@@ -116,3 +116,28 @@ def test_neutralising_is_undone_exactly(value):
     assert restore_formula(written) == value
     assert not _dangerous(written) or written == value
     assert not written.startswith(TRIGGERS) or written in ("+1", "-5", "+3.5")
+
+
+def test_progress_and_cohort_csv_are_neutralised(tmp_path):
+    from transcript_analyzer.growth import METRIC_COLUMNS
+    from transcript_analyzer.writers import restore_formula
+
+    people = (HOSTILE_SPEAKER, "-Kai", "@Bo", "Cy")
+    rows = [{"transcript_id": f"=s{i}", "source": f"=s{i}.txt", "supporter": who,
+             "session_date": f"2026-01-{i + 10}", "cohort": "+spring",
+             **{c: 1.0 for c in METRIC_COLUMNS}} for i, who in enumerate(people)]
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "sessions.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for _ in range(2):  # the second run replaces the files the first one wrote
+        result = _run(["progress", str(tmp_path / "r"), "--out", str(tmp_path / "p"),
+                       "--cohort", "cohort", "--period", "session"])
+        assert result.exit_code == 0, result.output
+    for name in ("progress", "cohort"):
+        cells = _cells(tmp_path / "p" / f"{name}.csv")
+        assert not [c for c in cells if _dangerous(c)], name
+    table = pd.read_csv(tmp_path / "p" / "progress.csv", keep_default_na=False, dtype=str)
+    assert sorted(table["supporter"].map(restore_formula)) == sorted(people)
+    assert table["period"].str.contains(" =s").all()  # text after the start is left alone
+    cohort = pd.read_csv(tmp_path / "p" / "cohort.csv", keep_default_na=False, dtype=str)
+    assert cohort["cohort"].tolist() == ["'+spring"]

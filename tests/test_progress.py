@@ -255,3 +255,221 @@ def test_jsonl_sessions_without_dates_are_undated_not_an_error(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no session_date column" in result.output
     assert pd.read_csv(tmp_path / "p" / "progress.csv")["sessions"].tolist() == [1]
+
+
+# ---------------------------------------------------------------- reading results back
+
+
+def _score(args: list[str]) -> None:
+    import transcript_analyzer.cli as cli
+    import transcript_analyzer.engine as engine
+    from transcript_analyzer.classifier import RuleTrustClassifier
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
+        mp.setattr(engine, "_STATE", {})
+        result = CliRunner().invoke(main, ["score", *args, "-j", "1"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def formula_runs(tmp_path_factory):
+    """The samples as `=<name>` files with supporters `-Kai` and `=x` (from a manifest),
+    scored once per format: every id, supporter and name starts a spreadsheet formula."""
+    tmp = tmp_path_factory.mktemp("formula")
+    lines = ["file,supporter"]
+    for sample in sorted(PROGRESS_SAMPLES.glob("*.txt")):
+        copy = write(tmp / "in" / f"={sample.name}", sample.read_bytes())
+        lines.append(f"{copy},{'-Kai' if 'kai' in sample.name else '=x'}")
+    manifest = write(tmp / "meta.csv", "\n".join(lines) + "\n")
+    for fmt in ("csv", "jsonl", "parquet"):
+        extra = ["--html-dir", str(tmp / fmt / "reports")] if fmt == "csv" else []
+        _score([str(tmp / "in"), "--out", str(tmp / fmt), "--format", fmt,
+                "--sessions-meta", str(manifest), *extra])
+    return tmp
+
+
+def test_escaped_csv_cells_are_read_as_their_text(formula_runs, tmp_path):
+    from transcript_analyzer.results import read_results
+
+    found = read_results([formula_runs / "csv", formula_runs / "jsonl"], ("transcript_id",
+                         "source", "supporter", "session_date"))
+    assert sorted(found.sessions["supporter"].unique()) == ["-Kai", "=x"]
+    assert len(found.sessions) == 12  # the same sessions in both runs are one person's each
+    assert found.sessions["transcript_id"].str.startswith("=").all()
+    only_csv = read_results([formula_runs / "csv"], ("transcript_id", "source", "supporter"))
+    assert len(only_csv.reports) == 12  # ids beginning with '=' still find their reports
+    result = _progress([str(formula_runs / "csv"), str(formula_runs / "jsonl"), "--out",
+                        str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "p" / "progress.html").read_text(encoding="utf-8")
+    assert "&#39;-Kai" not in html and ">-Kai</h2>" in html
+
+
+def test_the_same_session_scored_under_two_paths_is_counted_once(tmp_path):
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(PROGRESS_SAMPLES, moved)
+    _score([str(PROGRESS_SAMPLES), "--out", str(tmp_path / "base")])
+    _score([str(moved), "--out", str(tmp_path / "base2")])
+    result = _progress([str(tmp_path / "base"), str(tmp_path / "base2"), "--out",
+                        str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert "12 session(s) of 2 supporter(s)" in result.output
+    assert "12 duplicate session(s)" in result.output
+    table = pd.read_csv(tmp_path / "p" / "progress.csv")
+    assert table["sessions"].sum() == 12
+    from transcript_analyzer.results import read_results
+
+    found = read_results([tmp_path / "base", tmp_path / "base2"], ("transcript_id", "source", "supporter"))
+    assert set(found.sessions["source"].map(lambda s: Path(s).parent)) == {moved}  # last wins
+    (tmp_path / "base" / "inputs.csv").unlink()  # no hashes: the same path is still matched
+    again = read_results([tmp_path / "base", tmp_path / "base"], ("transcript_id", "source", "supporter"))
+    assert len(again.sessions) == 12 and "12 duplicate" in " ".join(again.warnings)
+    apart = read_results([tmp_path / "base", tmp_path / "base2"], ("transcript_id", "source", "supporter"))
+    assert len(apart.sessions) == 24  # without inputs.csv, other paths are other sessions
+
+
+def _sentences(frame: pd.DataFrame, who: str) -> dict[str, str]:
+    from transcript_analyzer.growth import METRICS, summary_sentence
+
+    got = trends(frame).set_index(["supporter", "metric"])
+    return {m.column: summary_sentence(got.loc[(who, m.column)], m) for m in METRICS}
+
+
+def test_summary_words_for_an_empty_metric_and_fractional_counts():
+    barriers = [3, 2, 2, 1, 0, 1]
+    days = pd.date_range("2026-01-05", periods=len(barriers), freq="14D")
+    frame = _frame([_session("Kai", f"{d:%Y-%m-%d}", i, barrier_creating_turns=float(b),
+                             percent_complex_reflections=float("nan"),
+                             percent_open_questions=float("nan") if i else 50.0)
+                    for i, (d, b) in enumerate(zip(days, barriers))])
+    said = _sentences(frame, "Kai")
+    assert said["percent_complex_reflections"] == (
+        "Complex reflections: no dated session has a value, so no trend can be called.")
+    assert said["percent_open_questions"].startswith(
+        "Open questions: 1 dated session with a value, too few")
+    assert "(2.5 → 0.5, mean of the first 2" in said["barrier_creating_turns"]
+    same_day = _sentences(_frame([_session("Bo", "2026-01-05", i) for i in range(4)]), "Bo")
+    assert same_day["trust_index"] == (
+        "Trust index: 4 sessions, all on one day, so no change over time can be called.")
+
+
+def test_only_tables_with_undated_rows_get_the_older_version_warning(tmp_path):
+    from transcript_analyzer.results import read_results
+
+    row = {"transcript_id": "a", "source": "a.txt", "supporter": "Kai",
+           **{c: 1.0 for c in METRIC_COLUMNS}}
+    undated = write(tmp_path / "old" / "sessions.jsonl", json.dumps(row) + "\n")
+    dated = write(tmp_path / "new" / "sessions.jsonl",
+                  json.dumps({**row, "transcript_id": "b", "source": "b.txt",
+                              "session_date": "2026-01-05"}) + "\n")
+    empty = write(tmp_path / "empty" / "sessions.jsonl", "")
+    header_only = write(tmp_path / "header" / "sessions.csv", "transcript_id,source,supporter\n")
+    columns = ("transcript_id", "source", "supporter", "session_date")
+    assert read_results([empty], columns).warnings == []
+    assert read_results([header_only, dated], columns).warnings == []
+    warnings = read_results([undated, empty], columns).warnings
+    assert len(warnings) == 1 and str(undated) in warnings[0]
+    warnings = read_results([dated, undated], columns).warnings
+    assert len(warnings) == 1 and str(undated) in warnings[0]
+
+
+def test_a_report_on_another_drive_is_linked_by_its_file_uri(tmp_path, monkeypatch):
+    import os
+
+    from transcript_analyzer.report.progress_html import relative_links
+
+    report = write(tmp_path / "r" / "a.html", "<p>report</p>")
+    assert relative_links({0: report}, tmp_path / "p") == {0: "../r/a.html"}
+
+    def other_drive(path, start=None):  # what ntpath.relpath does across drives
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    monkeypatch.setattr(os.path, "relpath", other_drive)
+    assert relative_links({0: report}, tmp_path / "p") == {0: report.resolve().as_uri()}
+
+
+# ---------------------------------------------------------------- the trend rule, at its edges
+
+
+def _by_linregress(days: list[int], values: list[float]) -> tuple[str, float, float]:
+    """The documented rule computed independently: scipy's slope and standard error, a t
+    interval at 1 - 0.05/7 (Bonferroni over the seven metrics), and the thirds' means."""
+    import numpy as np
+    from scipy.stats import linregress
+
+    n, y = len(values), np.asarray(values, dtype=float)
+    fit = linregress(np.asarray(days, dtype=float) / 30.0, y)
+    half = student_t.ppf(1 - 0.05 / 7 / 2, n - 2) * fit.stderr
+    third = max(1, n // 3)
+    moved = y[-third:].mean() - y[:third].mean()
+    if fit.slope - half > 0 and moved > 0:
+        return "up", fit.slope - half, fit.slope + half
+    if fit.slope + half < 0 and moved < 0:
+        return "down", fit.slope - half, fit.slope + half
+    return "no clear change", fit.slope - half, fit.slope + half
+
+
+def _trend_of(days: list[int], values: list[float]) -> pd.Series:
+    start = pd.Timestamp("2026-01-05")
+    frame = _frame([_session("Kai", f"{start + pd.Timedelta(days=d):%Y-%m-%d}", i,
+                             percent_open_questions=v) for i, (d, v) in enumerate(zip(days,
+                                                                                       values))])
+    return trends(frame).set_index("metric").loc["percent_open_questions"]
+
+
+def test_a_trend_just_inside_and_just_outside_the_interval_matches_linregress():
+    import numpy as np
+
+    days = [0, 9, 21, 30, 44, 58, 63, 77, 90]
+    x = np.asarray(days) / 30.0
+    basis = np.column_stack([np.ones_like(x), x])
+    wobble = np.array([1.0, -1, -1, 1, 1, -1, 1, -1, 1])
+    wobble -= basis @ np.linalg.lstsq(basis, wobble, rcond=None)[0]  # no slope, no mean
+    n, slope = len(days), 6.0
+    se_per_k = math.sqrt((wobble ** 2).sum() / (n - 2) / ((x - x.mean()) ** 2).sum())
+    edge = slope / (student_t.ppf(1 - 0.05 / 14, n - 2) * se_per_k)  # interval touches 0
+    for k, expected in ((edge * 0.995, "up"), (edge * 1.005, "no clear change")):
+        values = (40 + slope * x + k * wobble).tolist()
+        change, low, high = _by_linregress(days, values)
+        assert change == expected and abs(low) < 0.05  # borderline by construction
+        got = _trend_of(days, values)
+        assert got["change"] == change
+        assert got["slope_per_30_days"] == pytest.approx(slope)
+        assert (got["slope_low"], got["slope_high"]) == (pytest.approx(low), pytest.approx(high))
+    falling = (40 - slope * x - edge * 0.995 * wobble).tolist()
+    assert _by_linregress(days, falling)[0] == _trend_of(days, falling)["change"] == "down"
+
+
+def test_a_clear_slope_is_not_called_when_the_thirds_moved_the_other_way():
+    third = 15
+    days = [*range(third), *range(300, 300 + third), *range(300 + third, 300 + 2 * third)]
+    values = [v + (1 if i % 2 else -1) for i, v in enumerate([50.0] * third + [95.0] * third
+                                                             + [48.0] * third)]
+    change, low, _ = _by_linregress(days, values)
+    assert low > 0 and change == "no clear change"  # the slope alone would say up
+    got = _trend_of(days, values)
+    assert got["change"] == "no clear change" and got["slope_low"] == pytest.approx(low)
+    assert got["last_mean"] < got["first_mean"]
+
+
+def test_csv_jsonl_and_parquet_results_of_one_run_give_the_same_progress(formula_runs, tmp_path):
+    from transcript_analyzer.growth import SESSION_INPUT_COLUMNS
+    from transcript_analyzer.results import read_results
+
+    written = {}
+    for fmt in ("csv", "jsonl", "parquet"):
+        for period in ("month", "session"):
+            result = _progress([str(formula_runs / fmt), "--out", str(tmp_path / fmt / period),
+                                "--period", period])
+            assert result.exit_code == 0, result.output
+            written[fmt, period] = (tmp_path / fmt / period / "progress.csv").read_bytes()
+    for period in ("month", "session"):
+        assert written["csv", period] == written["jsonl", period] == written["parquet", period]
+    tables = {fmt: ta.progress(read_results([formula_runs / fmt], SESSION_INPUT_COLUMNS).sessions)
+              for fmt in ("csv", "jsonl", "parquet")}
+    assert sorted(tables["csv"]["supporter"].unique()) == ["-Kai", "=x"]
+    pd.testing.assert_frame_equal(tables["csv"], tables["jsonl"])
+    pd.testing.assert_frame_equal(tables["csv"], tables["parquet"])

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import transcript_analyzer as ta
 from transcript_analyzer.cli import main
+from transcript_analyzer.errors import SessionsMetaError
 from transcript_analyzer.session_meta import (
     date_from_file_name,
     parse_session_date,
@@ -180,6 +181,47 @@ def test_manifest_matches_paths_relative_to_itself(tmp_path):
     write(tmp_path / "data" / "s1.txt", TALK)
     manifest = write(tmp_path / "meta" / "m.csv", "path,supporter\n../data/s1.txt,Kai Ito\n")
     meta = read_sessions_meta(manifest)
-    assert meta.lookup(str(tmp_path / "data" / "s1.txt"), "s1")["supporter"] == "Kai Ito"
+    assert meta.lookup(str(tmp_path / "data" / "s1.txt"), "s1").supporter == "Kai Ito"
     assert meta.lookup(str(tmp_path / "data" / "s2.txt"), "s2") is None
     assert meta.unmatched == 0
+
+
+def test_manifest_columns_named_like_internal_values_are_carried_as_given(tmp_path):
+    write(tmp_path / "in" / "a.txt", TALK)
+    write(tmp_path / "in" / "b.txt", TALK)
+    manifest = write(tmp_path / "m.csv", "file,supporter,session_date,line,warning\n"
+                     "in/a.txt,Kai,2026-01-05,room 4,late start\n"
+                     "in/b.txt,Kai,05/01/2026,room 9,\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out", str(out),
+                                       "-j", "1", "--sessions-meta", str(manifest)])
+    assert result.exit_code == 0, result.output
+    sessions = pd.read_csv(out / "sessions.csv", keep_default_na=False).set_index("transcript_id")
+    assert sessions.loc["a", "line"] == "room 4" and sessions.loc["b", "line"] == "room 9"
+    assert sessions.loc["a", "warning"] == "late start"
+    assert "late start" not in sessions.loc["a", "warnings"]
+    assert sessions.loc["a", "session_date"] == "2026-01-05"
+    assert "m.csv, line 3" in sessions.loc["b", "warnings"]
+    duplicate = write(tmp_path / "d.csv", "file,supporter,line\nin/a.txt,Kai,x\n"
+                      "in/a.txt,Sam,y\n")
+    with pytest.raises(SessionsMetaError, match=r"d.csv, line 3: .* as line 2$"):
+        read_sessions_meta(duplicate)
+
+
+def test_resume_counts_manifest_rows_of_kept_sessions_as_used(tmp_path):
+    write(tmp_path / "in" / "a.txt", TALK)
+    write(tmp_path / "in" / "b.txt", TALK)
+    manifest = write(tmp_path / "m.csv", "file,supporter\nin/a.txt,Kai\nin/b.txt,Kai\n"
+                     "in/gone.txt,Sam\n")
+    args = ["score", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "-j", "1",
+            "--sessions-meta", str(manifest)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "1 row(s) of" in first.output  # gone.txt is not among the inputs
+    write(tmp_path / "in" / "c.txt", TALK)
+    again = CliRunner().invoke(main, [*args, "--resume"])
+    assert again.exit_code == 0, again.output
+    assert "2 already scored (kept)" in again.output
+    assert "1 row(s) of" in again.output and "matched no scored session" in again.output
+    sessions = pd.read_csv(tmp_path / "out" / "sessions.csv").set_index("transcript_id")
+    assert sessions.loc["a", "supporter_source"] == "manifest"

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .session_meta import SessionsMeta
+    from .writers import OutputSet
 
 INPUT_FORMATS = ("text", "vtt", "srt", "csv", "tsv", "json", "jsonl", "docx")
 
@@ -315,9 +319,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
                    err=True)
-    if manifest is not None and manifest.unmatched:
-        click.echo(f"warning: {manifest.unmatched} row(s) of {sessions_meta} matched no "
-                   "scored session", err=True)
+    _warn_unmatched(manifest, sessions_meta, outputs)
     click.echo(
         f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
         f"({sessions} session(s)), {len(failed_sources)} failed"
@@ -405,6 +407,18 @@ def _read_sessions_meta(path: str | None):
         return read_sessions_meta(path, SESSION_COLUMNS)
     except SessionsMetaError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _warn_unmatched(manifest: SessionsMeta | None, path: str | None,
+                    outputs: OutputSet) -> None:
+    """Say how many manifest rows matched no session, counting those of the sessions that
+    --resume kept (they were matched when first scored) as matched."""
+    if manifest is None:
+        return
+    manifest.note_kept({source: outputs.kept_ids.get(source, []) for source in outputs.skip})
+    if manifest.unmatched:
+        click.echo(f"warning: {manifest.unmatched} row(s) of {path} matched no scored "
+                   "session", err=True)
 
 
 def _warn_dates(session: dict, shown: set[str]) -> None:

@@ -271,14 +271,26 @@ def format_metric(value: float, metric: ProgressMetric) -> str:
     return format_value(value, metric.kind)
 
 
+def format_mean(value: float, metric: ProgressMetric) -> str:
+    """A mean (or median) of sessions: as `format_metric`, but a count keeps one decimal,
+    since barrier turns falling from 2.4 to 0.4 a session is not 'from 2 to 0'."""
+    if metric.kind == "count" and not pd.isna(value):
+        return f"{value:.1f}"
+    return format_metric(value, metric)
+
+
 def summary_sentence(trend: Mapping, metric: ProgressMetric) -> str:
     """One plain-words line, e.g. 'Open questions up from 35% to 62% over 9 sessions'."""
     n, change = int(trend["sessions"]), trend["change"]
-    first, last = (format_metric(trend[k], metric) for k in ("first_mean", "last_mean"))
+    first, last = (format_mean(trend[k], metric) for k in ("first_mean", "last_mean"))
     label = metric.label
+    if change == "too few sessions" and n == 0:  # dated sessions or not, none has this value
+        return f"{label}: no dated session has a value, so no trend can be called."
+    if change == "too few sessions" and n >= MIN_TREND_SESSIONS:  # see `_trend`
+        return f"{label}: {n} sessions, all on one day, so no change over time can be called."
     if change == "too few sessions":
-        return (f"{label}: {n} dated session{'s' if n != 1 else ''}, too few to call a trend "
-                f"(it takes {MIN_TREND_SESSIONS}).")
+        return (f"{label}: {n} dated session{'s' if n != 1 else ''} with a value, too few to "
+                f"call a trend (it takes {MIN_TREND_SESSIONS}).")
     span = (f"mean of the first {trend['third']} sessions vs the last {trend['third']}"
             if trend["third"] > 1
             else "the first vs the last session")

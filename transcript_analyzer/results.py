@@ -7,6 +7,7 @@ columns asked for, and the utterances table is never opened. Nothing here prints
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UsageError
+from .writers import MANIFEST, restore_formula
 
 FORMATS = ("csv", "parquet", "jsonl")
 CHUNK_ROWS = 20_000
@@ -26,7 +28,7 @@ GENERATOR = re.compile(r'<meta name="generator" content="transcript-analyzer')
 class ResultsError(UsageError):
     """A results folder or table cannot be read; the message names it."""
 
-    code = "E302"
+    code = "E304"
 
 
 @dataclass
@@ -57,7 +59,9 @@ def sessions_file(path: str | Path) -> Path:
 
 
 def iter_sessions(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
-    """Chunks of a sessions table with those of `columns` it has (all as read)."""
+    """Chunks of a sessions table with those of `columns` it has, as `score` was given them:
+    CSV cells `score` escaped against spreadsheet formulas get their text back, so a CSV run
+    and a JSONL run of the same sessions read the same."""
     wanted = set(columns)
     suffix = path.suffix.lower()
     try:
@@ -71,8 +75,9 @@ def iter_sessions(path: Path, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
         elif suffix == ".jsonl":
             yield from _jsonl_chunks(path, wanted)
         else:
-            yield from pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str,
-                                   keep_default_na=False, chunksize=CHUNK_ROWS)
+            for chunk in pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str,
+                                     keep_default_na=False, chunksize=CHUNK_ROWS):
+                yield chunk.apply(lambda column: column.map(restore_formula))
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ResultsError(f"{path}: cannot be read as a sessions table "
                            f"({str(exc).splitlines()[0][:200]})") from None
@@ -140,13 +145,42 @@ def find_reports(folder: Path) -> dict[str, Path]:
     return links
 
 
+def input_hashes(folder: Path) -> tuple[dict[str, str], str | None]:
+    """source -> sha256 of its bytes, from the `inputs.csv` that `score` wrote in `folder`
+    (empty when there is none), and a warning when it cannot be read."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}, None
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return {restore_formula(row.get("source") or ""): row["sha256"]
+                    for row in csv.DictReader(handle) if row.get("sha256")}, None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return {}, (f"{path} cannot be read ({type(exc).__name__}: {exc}); sessions of "
+                    f"{folder} are matched to other runs' by file path only")
+
+
+def _drop_repeats(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Each session once, from the last run that has it. A session is the same when its
+    transcript_id and file path are, or its transcript_id and the file's content (sha256):
+    a folder copied or moved and scored again holds the same sessions under other paths."""
+    before = len(frame)
+    ids = frame["transcript_id"].astype(str)
+    frame = frame[~(frame["source"].astype(str) + "\0" + ids).duplicated(keep="last")]
+    hashed = frame["_sha256"].notna()
+    by_content = frame["_sha256"].astype(str) + "\0" + frame["transcript_id"].astype(str)
+    frame = frame[~(by_content.duplicated(keep="last") & hashed)]
+    return frame.reset_index(drop=True), before - len(frame)
+
+
 def read_results(paths: Iterable[str | Path], columns: Sequence[str],
                  reports: Iterable[str | Path] = (), required: Sequence[str] = ()) -> Results:
     """The sessions of every results folder (or sessions table) in `paths`, keeping `columns`.
 
-    A session (same source and transcript_id) in several runs is kept once, from the last run
-    given. `reports` are further folders of `score --html-dir` reports to link to; a column in
-    `required` that no table has is an error.
+    A session in several runs (the same transcript_id, and the same file or the same file
+    content per `inputs.csv`) is kept once, from the last run given. `reports` are further
+    folders of `score --html-dir` reports to link to; a column in `required` that no table
+    has is an error.
     """
     paths = list(paths)
     chunks: list[pd.DataFrame] = []
@@ -157,13 +191,20 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
         extra.update(find_reports(Path(folder)))
     links: list[dict[str, Path]] = []
     warnings: list[str] = []
+    wanted = list(dict.fromkeys((*columns, "source", "transcript_id")))
     for run, path in enumerate(paths):
         table = sessions_file(path)
         folder = table.parent
-        for chunk in iter_sessions(table, columns):
-            chunks.append(chunk.assign(_run=run))
+        hashes, warning = input_hashes(folder)
+        if warning:
+            warnings.append(warning)
+        undated = False  # only a table with rows and no session_date column has undated rows
+        for chunk in iter_sessions(table, wanted):
+            sha = chunk["source"].astype(str).map(hashes) if "source" in chunk else None
+            chunks.append(chunk.assign(_run=run, _sha256=sha))
+            undated = undated or (len(chunk) > 0 and "session_date" not in chunk.columns)
         links.append({**extra, **find_reports(folder)})
-        if "session_date" not in (chunks[-1].columns if chunks else ()):
+        if undated:
             warnings.append(f"{table} has no session_date column (written by an older "
                             "version?): its sessions are undated; score them again")
     if not chunks:
@@ -177,18 +218,17 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
     if absent:
         raise ResultsError(f"{', '.join(map(str, paths))}: no {', '.join(absent)} column in "
                            "the sessions table (such columns come from `score --sessions-meta`)")
-    for column in columns:
+    for column in wanted:
         if column not in frame.columns:
             frame[column] = pd.NA
-    key = frame["source"].astype(str) + "\0" + frame["transcript_id"].astype(str)
-    duplicated = key.duplicated(keep="last")
-    if duplicated.any():
-        warnings.append(f"{int(duplicated.sum())} session(s) appear in more than one results "
-                        "folder; the last folder given is used for each")
-        frame = frame[~duplicated].reset_index(drop=True)
+    frame, dropped = _drop_repeats(frame)
+    if dropped:
+        warnings.append(f"{dropped} duplicate session(s) dropped: the same session (same "
+                        "transcript_id, and the same file or file content) is in more than one "
+                        "results folder; the last folder given is used for each")
     found = {}
     for position, (run, transcript_id) in enumerate(zip(frame["_run"], frame["transcript_id"])):
         report = links[run].get(str(transcript_id))
         if report is not None:
             found[position] = report
-    return Results(frame.drop(columns="_run"), found, warnings)
+    return Results(frame.drop(columns=["_run", "_sha256"]), found, warnings)

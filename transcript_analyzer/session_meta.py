@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -179,16 +179,28 @@ def _resolved(path: str | Path, base: Path | None = None) -> str:
 
 
 @dataclass
+class ManifestRow:
+    """One manifest row. The manifest's further columns are kept apart in `extra`, so a
+    column named `line` or `warning` is carried through as given, not mixed with these."""
+
+    supporter: str
+    session_date: str | None
+    warning: str | None
+    line: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class SessionsMeta:
     """A `--sessions-meta` manifest: one row of who/when (and further columns) per session."""
 
     path: str
     columns: tuple[str, ...] = ()
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[ManifestRow] = field(default_factory=list)
     _by_key: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
     used: set[int] = field(default_factory=set, repr=False)
 
-    def lookup(self, source: str, transcript_id: str) -> dict[str, Any] | None:
+    def lookup(self, source: str, transcript_id: str) -> ManifestRow | None:
         """The manifest row for a session: by path and id, then by id, then by path."""
         here = _resolved(source)
         for key in ((here, transcript_id), ("", transcript_id), (here, "")):
@@ -202,18 +214,25 @@ class SessionsMeta:
         out = dict(session)
         row = self.lookup(str(session.get("source", "")), str(session.get("transcript_id", "")))
         for column in self.columns:
-            out[column] = row.get(column, "") if row else ""
+            out[column] = row.extra.get(column, "") if row else ""
         if row is None:
             return out
-        if row["supporter"]:
-            out["supporter"], out["supporter_source"] = row["supporter"], "manifest"
-        if row["session_date"] or row["warning"]:
-            out["session_date"] = row["session_date"]
-            out["date_source"] = "manifest" if row["session_date"] else None
-            if row["warning"]:
-                out["warnings"] = "; ".join(w for w in (session.get("warnings"), row["warning"])
+        if row.supporter:
+            out["supporter"], out["supporter_source"] = row.supporter, "manifest"
+        if row.session_date or row.warning:
+            out["session_date"] = row.session_date
+            out["date_source"] = "manifest" if row.session_date else None
+            if row.warning:
+                out["warnings"] = "; ".join(w for w in (session.get("warnings"), row.warning)
                                             if w)
         return out
+
+    def note_kept(self, kept: Mapping[str, Iterable[str]]) -> None:
+        """Count the rows of sessions that `score --resume` kept from an earlier run as used:
+        they are not applied again (their rows already have the values), but they match."""
+        for source, transcript_ids in kept.items():
+            for transcript_id in transcript_ids:
+                self.lookup(source, transcript_id)
 
     def is_file(self, path: str | Path) -> bool:
         """True when `path` is this manifest itself."""
@@ -283,17 +302,17 @@ def read_sessions_meta(path: str | Path, reserved: tuple[str, ...] = ()) -> Sess
                 raise SessionsMetaError(source, "this row names no file and no "
                                         "transcript_id", line)
             iso, warning = parse_session_date(_cell(cells, date_at), f"{source}, line {line}")
-            entry = {"supporter": _cell(cells, supporter_at), "session_date": iso, "warning": warning,
-                     **{h: row[i].strip() for i, h in enumerate(header) if h in extras}}
+            entry = ManifestRow(_cell(cells, supporter_at), iso, warning, line,
+                                {h: cells[i] for i, h in enumerate(header) if h in extras})
             targets = [""] if not path_value else \
                 sorted({_resolved(path_value, base), _resolved(path_value)})
             for target in targets:
                 key = (target, id_value)
                 if key in meta._by_key:
                     raise SessionsMetaError(source, "this row is for the same session as line "
-                                            f"{meta.rows[meta._by_key[key]]['line']}", line)
+                                            f"{meta.rows[meta._by_key[key]].line}", line)
                 meta._by_key[key] = len(meta.rows)
-            meta.rows.append({**entry, "line": line})
+            meta.rows.append(entry)
     except csv.Error as exc:
         raise SessionsMetaError(source, f"the table is malformed ({exc})",
                                 reader.line_num) from None

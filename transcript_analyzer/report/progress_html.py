@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..growth import (
     MIN_TREND_SESSIONS,
     ProgressMetric,
     cohort_medians,
+    format_mean,
     format_metric,
     progress,
     session_frame,
@@ -31,7 +33,8 @@ from ..growth import (
     trends,
 )
 from ..results import GENERATOR
-from .html import _environment, write_html
+from ..writers import write_csv_frame
+from .html import _environment, _umask, write_html
 
 WIDTH, HEIGHT = 300, 156
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 10, 26
@@ -185,7 +188,7 @@ def render_progress(sessions: pd.DataFrame, table: pd.DataFrame, trend: pd.DataF
     if cohort is not None:
         cohort_rows = [{"group": r[cohort_column], "period": r["period"] or "undated",
                         "sessions": r["sessions"], "supporters": r["supporters"],
-                        "values": [format_metric(r[f"{m.column}_median"], m) for m in METRICS]}
+                        "values": [format_mean(r[f"{m.column}_median"], m) for m in METRICS]}
                        for _, r in cohort.iterrows()]
     dates = pd.to_datetime(sessions.get("session_date", pd.Series(dtype=str)).astype("string")
                            .str.slice(0, 10), format="%Y-%m-%d", errors="coerce").dropna()
@@ -200,17 +203,24 @@ def render_progress(sessions: pd.DataFrame, table: pd.DataFrame, trend: pd.DataF
         width=WIDTH, height=HEIGHT, pad_left=PAD_LEFT, pad_right=PAD_RIGHT)
 
 
+def _link(report: Path, base: Path) -> str:
+    try:
+        return Path(os.path.relpath(report, base)).as_posix()
+    except ValueError:  # Windows: another drive than --out has no relative path
+        return report.as_uri()
+
+
 def relative_links(reports: Mapping[int, Path], out_dir: str | Path) -> dict[int, str]:
-    """Each report's path relative to the folder progress.html is written to."""
+    """Each report's path relative to the folder progress.html is written to (so the two
+    folders can move together), or its file URI when there is no relative path."""
     base = Path(out_dir).resolve()
-    return {k: Path(os.path.relpath(Path(v).resolve(), base)).as_posix()
-            for k, v in reports.items()}
+    return {k: _link(Path(v).resolve(), base) for k, v in reports.items()}
 
 
 class NotOurFileError(UsageError):
     """An output file exists that transcript-analyzer did not write: it is left alone."""
 
-    code = "E303"
+    code = "E305"
 
 
 def _ours(path: Path, csv_header: str | None) -> bool:
@@ -223,6 +233,22 @@ def _ours(path: Path, csv_header: str | None) -> bool:
         lines = head.splitlines()
         return bool(lines) and lines[0].split(",")[1:] == csv_header.split(",")[1:]
     return GENERATOR.search(head) is not None
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """Write through `write_csv_frame`, so that no cell (a name, a cohort) starts a
+    spreadsheet formula, via a temp file and a rename as `write_html` does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write_csv_frame(frame, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_progress(out_dir: str | Path, sessions: pd.DataFrame, *, period: str = "month",
@@ -238,13 +264,15 @@ def write_progress(out_dir: str | Path, sessions: pd.DataFrame, *, period: str =
     cohort = cohort_medians(sessions, cohort_column, period) if cohort_column else None
     html = render_progress(sessions, table, trends(sessions, by=by),
                            relative_links(reports or {}, out), cohort, cohort_column, by, period)
-    files = {"progress.csv": table.to_csv(index=False), "progress.html": html}
+    files: dict[str, pd.DataFrame | str] = {"progress.csv": table, "progress.html": html}
     if cohort is not None:
-        files["cohort.csv"] = cohort.to_csv(index=False)
-    for name, text in files.items():
+        files["cohort.csv"] = cohort
+    for name, content in files.items():
         target = out / name
-        header = text.split("\n", 1)[0].rstrip("\r") if name.endswith(".csv") else None
+        header = (content.head(0).to_csv(index=False).splitlines()[0]
+                  if isinstance(content, pd.DataFrame) else None)
         if target.exists() and not _ours(target, header):
             raise NotOurFileError(f"{target} exists and was not written by transcript-analyzer "
                                   "progress, so it is left as it is; choose another --out")
-    return {name: write_html(out / name, text) for name, text in files.items()}
+    return {name: _write_csv(out / name, content) if isinstance(content, pd.DataFrame)
+            else write_html(out / name, content) for name, content in files.items()}
