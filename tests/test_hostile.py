@@ -325,6 +325,40 @@ def test_docx_zip_bomb_is_refused(tmp_path):
     assert read_bytes(data, "bomb.docx", "docx", "bomb")  # fine under the default limit
 
 
+def test_a_huge_image_in_a_small_docx_is_never_read_into_memory():
+    """A 1 MB document can carry a 1 GB image; python-docx reads every part. Only the XML
+    parts are read: the image part's bytes never reach memory, and the text is the same."""
+    import io
+    import tracemalloc
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(SAMPLES / "family_roleplay.docx") as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as padded:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/_rels/document.xml.rels":  # the document uses the image
+                content = content.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdBig" Target="media/image1.png" Type="http://schemas.'
+                    b'openxmlformats.org/officeDocument/2006/relationships/image"/>'
+                    b"</Relationships>"))
+            if item.filename == "[Content_Types].xml":
+                content = content.replace(b"<Default ", b'<Default Extension="png" '
+                                          b'ContentType="image/png"/><Default ', 1)
+            padded.writestr(item.filename, content)
+        padded.writestr("word/media/image1.png", b"\0" * 200_000_000)
+    data = buffer.getvalue()
+    assert len(data) < 1_000_000
+    plain = (SAMPLES / "family_roleplay.docx").read_bytes()
+    tracemalloc.start()
+    [transcript] = read_bytes(data, "big.docx", "docx", "big")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50_000_000, f"{peak / 1e6:.0f} MB allocated reading a document of 1 MB"
+    [expected] = read_bytes(plain, "big.docx", "docx", "big")
+    assert [(t.speaker, t.text) for t in transcript.turns] == \
+        [(t.speaker, t.text) for t in expected.turns]
+
+
 # ---------------------------------------------------------------- files that are not files
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")

@@ -39,6 +39,19 @@ def _check_zip(data: bytes, source: str, limits: Limits) -> None:
     limits.check_file_size(expanded, source, what="the Word document's text parts expand to")
 
 
+def _text_parts_only(data: bytes) -> bytes:
+    """The package with every part that is not XML emptied: python-docx reads every part into
+    memory, and a 1 MB document can hold a 1 GB image. The parts stay (their relationships
+    still resolve), so only their bytes are gone, which no transcript needs."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as slim:
+        for info in archive.infolist():
+            text = info.filename.endswith((".xml", ".rels"))
+            slim.writestr(info.filename, archive.read(info) if text else b"")
+    return out.getvalue()
+
+
 def read_docx(
     data: bytes, source: str, transcript_id: str, limits: Limits | None = None
 ) -> list[Transcript]:
@@ -46,7 +59,7 @@ def read_docx(
 
     _check_zip(data, source, limits or DEFAULT_LIMITS)
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(_text_parts_only(data)))
         lines: list[tuple[int, str]] = [
             (number, paragraph.text)
             for number, paragraph in enumerate(document.paragraphs, start=1)
