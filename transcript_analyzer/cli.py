@@ -165,8 +165,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     """
     import os
 
+    from .batch import ScoringConfig
     from .classifier import classifier_fingerprint
-    from .engine import ScoringConfig
     from .errors import UsageError
     from .limits import Limits
     from .resources import file_sha256
