@@ -2,6 +2,10 @@
 
 Data goes to files, diagnostics and progress to stderr. Library errors become readable messages;
 no traceback reaches a user. Exit codes: 0 all inputs scored, 1 some failed, 2 usage error.
+
+Over 500 lines because it declares five commands' options and help; what is not parsing,
+calling the library or printing lives elsewhere (`runs.py`, `progress_output.py`, `scoring.py`).
+The `progress` command and the `--sessions-meta` helpers could be split out next.
 """
 
 from __future__ import annotations
