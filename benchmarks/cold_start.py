@@ -47,8 +47,7 @@ classifier = step("trust model", load_classifier)
 step("personal-data check, first call", lambda: find_pii("Hello John."))
 step("wordfreq list", wordlist)
 transcripts = step("read the file", lambda: load_transcripts(sys.argv[2]))
-from transcript_analyzer.engine import ScoringConfig
-from transcript_analyzer.scoring import score_transcripts
+from transcript_analyzer.batch import ScoringConfig, score_transcripts
 step("score the file", lambda: list(score_transcripts(transcripts, nlp, classifier,
                                                        ScoringConfig())))
 print(json.dumps(steps))

@@ -35,15 +35,14 @@ def main() -> None:
     from throughput import build_corpus
 
     from transcript_analyzer.annotate import annotate_batch
+    from transcript_analyzer.batch import ScoringConfig, _session, score_batch
     from transcript_analyzer.classifier import load_classifier, turn_features
-    from transcript_analyzer.engine import ScoringConfig, score_batch
     from transcript_analyzer.model import Role
     from transcript_analyzer.nlp import DETECTORS, build_pipeline
     from transcript_analyzer.privacy import find_pii
     from transcript_analyzer.readers import load_transcripts
     from transcript_analyzer.roles import assign_roles
     from transcript_analyzer.schema import UTTERANCE_COLUMNS
-    from transcript_analyzer.scoring import _session
     from transcript_analyzer.writers import render_rows
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 """Rebuild transcript_analyzer/data/names/name_keys.txt from the word lists beside it.
 
 The personal-data check reads this one pre-keyed file at start-up instead of keying the ~110,000
-lines of the lists (`privacy._name_keys_text` defines its contents; a test checks the shipped
+lines of the lists (`privacy.names._name_keys_text` defines its contents; a test checks the shipped
 file is up to date). Run it after editing any list in data/names/, e.g. not_names.txt;
 `scripts/build_name_lists.py` runs it too. With --check it only says whether the file is stale.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transcript_analyzer.privacy import _NAME_KEYS, _name_keys_text  # noqa: E402
+from transcript_analyzer.privacy.names import _NAME_KEYS, _name_keys_text  # noqa: E402
 from transcript_analyzer.resources import data_path  # noqa: E402
 
 

@@ -196,7 +196,7 @@ def main() -> None:
         "only after a first name or a title.\n" + "\n".join(surname_words) + "\n",
         encoding="utf-8")
     sys.path.insert(0, str(ROOT))
-    from transcript_analyzer.privacy import _NAME_KEYS, _name_keys_text
+    from transcript_analyzer.privacy.names import _NAME_KEYS, _name_keys_text
 
     (OUT / _NAME_KEYS).write_text(_name_keys_text(), encoding="utf-8", newline="\n")
     print(f"surname words {len(surname_words)}; frequent {len(frequent)}; first names {len(first_keys)}, surnames {len(last_keys)}, common-word names {len(common)}")

@@ -60,14 +60,14 @@ def generated(tmp_path_factory, nlp):
     The transparent rule classifier stands in for the trained model so the test is fast; the
     report is built the same way whichever classifier labelled the turns.
     """
+    import transcript_analyzer.batch as batch
     import transcript_analyzer.cli as cli
-    import transcript_analyzer.engine as engine
     from transcript_analyzer.classifier import RuleTrustClassifier
 
     tmp = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
-        mp.setattr(engine, "_STATE", {})  # the engine caches the pipeline per config
+        mp.setattr(batch, "_STATE", {})  # each process caches the pipeline per config
         result = CliRunner().invoke(main, [
             "score", str(SAMPLES / SAMPLE), "--out", str(tmp / "out"),
             "--html-dir", str(tmp / "html"), "-j", "1"])
@@ -264,14 +264,14 @@ def test_screenshot_shows_the_timeline_and_header_in_their_colours(page, generat
 @pytest.fixture(scope="module")
 def progress_page_file(tmp_path_factory, nlp):
     """`score sample_transcripts/progress --html-dir` then `progress`, through the CLI."""
+    import transcript_analyzer.batch as batch
     import transcript_analyzer.cli as cli
-    import transcript_analyzer.engine as engine
     from transcript_analyzer.classifier import RuleTrustClassifier
 
     tmp = tmp_path_factory.mktemp("progress-browser")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
-        mp.setattr(engine, "_STATE", {})
+        mp.setattr(batch, "_STATE", {})
         result = CliRunner().invoke(main, [
             "score", str(SAMPLES / "progress"), "--out", str(tmp / "r"),
             "--html-dir", str(tmp / "r" / "reports"), "-j", "1"])

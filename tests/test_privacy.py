@@ -361,7 +361,7 @@ def test_redaction_removes_the_planted_data():
 
 def test_name_flags_are_set_on_every_lexeme_old_and_new():
     """The name Matcher's lexeme flags, set in one pass, are what `Vocab.add_flag` would give."""
-    from transcript_analyzer.privacy import _FIRST_FLAG_BIT, _name_matcher
+    from transcript_analyzer.privacy.names import _FIRST_FLAG_BIT, _name_matcher
 
     nlp, _ = _name_matcher()
     nlp.make_doc("Zebediah Quuxworth met Dr. Ffrench-Oyelaran, me and jo, and DAN O'MALLEY")
@@ -375,7 +375,7 @@ def test_name_flags_are_set_on_every_lexeme_old_and_new():
 
 def test_shipped_name_keys_are_up_to_date_and_read_back_exactly():
     """data/names/name_keys.txt is what scripts/build_name_keys.py builds from the lists today."""
-    from transcript_analyzer.privacy import (
+    from transcript_analyzer.privacy.names import (
         _NAME_KEYS,
         _name_key_sets,
         _name_keys_text,
@@ -395,7 +395,7 @@ def test_shipped_name_keys_are_up_to_date_and_read_back_exactly():
 
 def test_name_keys_read_the_same_with_windows_line_ends(tmp_path, monkeypatch):
     from transcript_analyzer import resources
-    from transcript_analyzer.privacy import _NAME_KEYS, _name_key_sets
+    from transcript_analyzer.privacy.names import _NAME_KEYS, _name_key_sets
 
     expected = _name_key_sets()
     crlf = tmp_path / _NAME_KEYS

@@ -131,14 +131,14 @@ def test_cohort_medians_have_no_names_and_hide_small_groups():
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     """The progress samples scored once per output format, with reports (rule classifier)."""
+    import transcript_analyzer.batch as batch
     import transcript_analyzer.cli as cli
-    import transcript_analyzer.engine as engine
     from transcript_analyzer.classifier import RuleTrustClassifier
 
     tmp = tmp_path_factory.mktemp("progress")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
-        mp.setattr(engine, "_STATE", {})
+        mp.setattr(batch, "_STATE", {})
         for fmt in ("csv", "parquet", "jsonl"):
             extra = ["--html-dir", str(tmp / fmt / "reports")] if fmt == "csv" else []
             result = CliRunner().invoke(main, ["score", str(PROGRESS_SAMPLES), "--out",

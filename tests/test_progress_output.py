@@ -6,8 +6,8 @@ import io
 
 from click.testing import CliRunner
 
-from transcript_analyzer.cli import _progress, main
-from transcript_analyzer.progress_output import PlainProgress
+from transcript_analyzer.cli import main
+from transcript_analyzer.progress_output import PlainProgress, ProgressDisplay
 
 from .conftest import write
 
@@ -44,7 +44,7 @@ def test_a_line_every_few_seconds_with_rate_and_time_left():
 
 def test_a_non_terminal_stream_gets_plain_lines_not_a_bar():
     stream, clock = io.StringIO(), Clock()
-    with _progress(True, 3, stream=stream, clock=clock) as on_progress:
+    with ProgressDisplay(True, 3, stream=stream, clock=clock) as on_progress:
         on_progress.add_words(300)
         clock.now += 6
         on_progress(1, 3)
@@ -53,7 +53,7 @@ def test_a_non_terminal_stream_gets_plain_lines_not_a_bar():
     assert stream.getvalue().splitlines() == [
         "progress: 1/3 inputs scored, 50 words/s, about 12 s left",
         "progress: 3/3 inputs scored, 25 words/s, done in 12 s"]
-    with _progress(None, 3, stream=io.StringIO()) as silent:  # default off when not a terminal
+    with ProgressDisplay(None, 3, stream=io.StringIO()) as silent:  # default off when not a terminal
         assert silent is None
 
 

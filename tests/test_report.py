@@ -98,8 +98,8 @@ def _rules():
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, nlp):
     """`score --html-dir` once over three samples and a broken file (rule classifier)."""
+    import transcript_analyzer.batch as batch
     import transcript_analyzer.cli as cli
-    import transcript_analyzer.engine as engine
 
     tmp = tmp_path_factory.mktemp("report")
     inputs = tmp / "in"
@@ -109,7 +109,7 @@ def run(tmp_path_factory, nlp):
     write(inputs / "notes.pdf", b"%PDF-1.4")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli, "_load_classifier", lambda *a: _rules())
-        mp.setattr(engine, "_STATE", {})  # the engine caches the pipeline per config
+        mp.setattr(batch, "_STATE", {})  # each process caches the pipeline per config
         result = CliRunner().invoke(main, ["score", str(inputs), "--out", str(tmp / "out"),
                                            "--html-dir", str(tmp / "html"), "-j", "1"])
     assert result.exit_code == 1, result.output  # broken.json fails; the rest are scored

@@ -2,6 +2,10 @@
 
 Data goes to files, diagnostics and progress to stderr. Library errors become readable messages;
 no traceback reaches a user. Exit codes: 0 all inputs scored, 1 some failed, 2 usage error.
+
+Over 500 lines because it declares five commands' options and help; what is not parsing,
+calling the library or printing lives elsewhere (`runs.py`, `progress_output.py`, `scoring.py`).
+The `progress` command and the `--sessions-meta` helpers could be split out next.
 """
 
 from __future__ import annotations
@@ -169,18 +173,19 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     """
     import os
 
+    from .batch import ScoringConfig
     from .classifier import classifier_fingerprint
-    from .engine import ScoringConfig
     from .errors import UsageError
     from .limits import Limits
+    from .progress_output import ProgressDisplay
     from .resources import file_sha256
+    from .runs import ScoreRun, run_options, stop_on_sigterm
     from .scoring import (
         STDIN,
         content_hashes,
         ids_as_a_fresh_run,
         iter_outcomes,
         plan_inputs,
-        track_progress,
     )
     from .writers import RESUMABLE, OutputSet
 
@@ -211,11 +216,11 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
                            redact=redact, render=None if html_dir else fmt)
-    # Everything that changes the rows; --resume refuses to add to rows made otherwise.
-    options = {"version": __version__, "redact": redact, "supporter": supporter,
-               "input_format": input_format, "max_turn_words": max_turn_words,
-               "max_file_mb": max_file_mb, "model": classifier_fingerprint(model_dir),
-               "sessions_meta": file_sha256(sessions_meta) if sessions_meta else None}
+    options = run_options(version=__version__, redact=redact, supporter=supporter,
+                          input_format=input_format, max_turn_words=max_turn_words,
+                          max_file_mb=max_file_mb, model=classifier_fingerprint(model_dir),
+                          sessions_meta_sha256=file_sha256(sessions_meta) if sessions_meta
+                          else None)
     reports = _html_reports(html_dir)
     try:
         outputs = OutputSet(out_dir, fmt,
@@ -229,105 +234,59 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     except UsageError as exc:  # another run holds --out, or --resume with other options
         reports.abort()
         raise click.UsageError(str(exc)) from None
-    sessions = failed = with_pii = 0
+    run = ScoreRun(outputs, reports, manifest)
     dates_warned: set[str] = set()
-    scored_sources: set[str] = set()
-    failed_sources: set[str] = set()
-    # The input being written, with counts only: keeping its outcomes would hold all of a
-    # long input's rows until it ends.
-    current: dict = {}
 
-    def input_done() -> None:
-        if current:
-            outputs.input_done(current["source"], current["sha256"],
-                               "failed" if current["errors"] else "scored", current["sessions"])
-            current.clear()
+    def on_session(session: dict) -> None:
+        _warn_dates(session, dates_warned)
+        if session["pii_flags"] and run.with_pii <= PII_WARNINGS_SHOWN:
+            _warn_pii(session, redact)
+
+    def on_error(error: dict) -> None:
+        click.echo(f"error: {error['error']}", err=True)
 
     try:
         todo = len(plan.items) - len(outputs.skip)
-        with _stop_on_sigterm(), _progress(progress, todo) as on_progress:
+        with stop_on_sigterm(), ProgressDisplay(progress, todo) as on_progress:
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,
                                      skip=outputs.skip, limits=limits,
                                      kept_ids=outputs.kept_ids)
-            for outcome in track_progress(outcomes, todo, on_progress):
-                if current and outcome.source != current["source"]:
-                    input_done()
-                if not current:
-                    current.update(source=outcome.source, sha256=outcome.sha256, errors=0,
-                                   sessions=0)
-                current["errors"] += outcome.error is not None
-                current["sessions"] += outcome.session is not None
-                outputs["utterances"].write(outcome.utterances)
-                outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
-                if outcome.session is not None:
-                    if manifest is not None:
-                        outcome.session = manifest.apply(outcome.session)
-                    _warn_dates(outcome.session, dates_warned)
-                    if on_progress is not None:
-                        on_progress.add_words(outcome.session["supporter_words"]
-                                              + outcome.session["client_words"])
-                    outputs["sessions"].write([outcome.session])
-                    reports.add(outcome.utterances, outcome.session)
-                    sessions += 1
-                    scored_sources.add(outcome.session["source"])
-                    if outcome.session["pii_flags"]:
-                        with_pii += 1
-                        if with_pii <= PII_WARNINGS_SHOWN:
-                            _warn_pii(outcome.session, redact)
-                if outcome.error is not None:
-                    outputs["errors"].write([outcome.error])
-                    reports.add_error(outcome.error)
-                    failed_sources.add(outcome.error["source"])
-                    failed += 1
-                    click.echo(f"error: {outcome.error['error']}", err=True)
-            input_done()
-        # A run that scored nothing (a folder of broken files, say) must not replace the
-        # results of an earlier run with empty tables.
-        keep_previous = not sessions and not outputs.skip and outputs.has_previous()
-        if keep_previous:
-            outputs.abort()
-            reports.abort()
-        else:
-            reports.check()  # a report would replace a user's file: nothing is committed
-            written = outputs.commit()
-            reports.commit(plan.skipped, plan.ignored)
-    except KeyboardInterrupt:
-        outputs.interrupt()
-        reports.abort()
+            run.write(outcomes, todo, on_progress, on_session, on_error)
+        run.finish(plan.skipped, plan.ignored)
+    except KeyboardInterrupt as exc:
+        run.abandon(exc)
         click.echo("Interrupted: the previous outputs are unchanged. Run the same command "
                    "with --resume to continue where this run stopped.", err=True)
         sys.exit(130)
     except BaseException as exc:
-        from .errors import TranscriptAnalyzerError, UsageError
+        from .errors import TranscriptAnalyzerError
 
+        run.abandon(exc)
         if isinstance(exc, UsageError):  # e.g. an unreachable scheduler: nothing was scored
-            outputs.abort()
-            reports.abort()
             raise click.UsageError(str(exc)) from None
-        outputs.interrupt()
-        reports.abort()
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
-    if keep_previous:
+    failed, sessions = run.failed, run.sessions
+    if run.kept_previous:
         click.echo(f"{len(plan.items)} input(s) found: nothing was scored ({failed} failed), "
                    f"so the previous outputs in {out_dir} were left as they were.", err=True)
         sys.exit(1 if failed else 0)
-    if with_pii > PII_WARNINGS_SHOWN:
-        click.echo(f"warning: {with_pii} session(s) in all have possible personal data; the "
+    if run.with_pii > PII_WARNINGS_SHOWN:
+        click.echo(f"warning: {run.with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
                    err=True)
     _warn_unmatched(manifest, sessions_meta, outputs)
     click.echo(
-        f"{len(plan.items)} input(s) found: {len(scored_sources - failed_sources)} scored "
-        f"({sessions} session(s)), {len(failed_sources)} failed"
+        f"{len(plan.items)} input(s) found: {run.scored} scored "
+        f"({sessions} session(s)), {len(run.failed_sources)} failed"
         + (f", {len(outputs.skip)} already scored (kept)" if outputs.skip else "")
         + (f"; {len(plan.skipped)} non-transcript file(s) skipped" if plan.skipped else "")
         + (f"; {len(plan.ignored)} other path(s) skipped (see above)" if plan.ignored else "")
         + (f"; {plan.duplicates} duplicate path(s) counted once" if plan.duplicates else "")
-        + f". Wrote {written['sessions'].parent}/{{utterances,sessions,errors}}.{fmt}"
+        + f". Wrote {run.written['sessions'].parent}/{{utterances,sessions,errors}}.{fmt}"
         + (f" and reports with {html_dir}/index.html" if html_dir else ""),
         err=True,
     )
@@ -434,7 +393,9 @@ def _warn_dates(session: dict, shown: set[str]) -> None:
 def _html_reports(html_dir: str | None):
     """A ReportWriter for `score --html-dir`, or a stand-in that does nothing."""
     if not html_dir:
-        return _NoReports()
+        from .runs import NoReports
+
+        return NoReports()
     from .errors import UsageError
     from .report.html import ReportWriter
 
@@ -446,49 +407,11 @@ def _html_reports(html_dir: str | None):
         raise click.UsageError(str(exc)) from None
 
 
-class _NoReports:
-    def add(self, *args: object) -> None:
-        pass
-
-    def check(self) -> None:
-        pass
-
-    def add_error(self, *args: object) -> None:
-        pass
-
-    def commit(self, *args: object) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-
 def _read_stdin(limits) -> bytes:
     """Stdin, read only up to just past the size limit so an endless pipe cannot fill memory."""
     stream = sys.stdin.buffer
     cap = limits.max_file_bytes
     return stream.read() if cap is None else stream.read(cap + 1)
-
-
-class _stop_on_sigterm:
-    """Turn SIGTERM into KeyboardInterrupt so a killed run cleans up like Ctrl-C does."""
-
-    def __enter__(self) -> None:
-        import signal
-
-        def handler(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt
-
-        try:
-            self.previous = signal.signal(signal.SIGTERM, handler)
-        except ValueError:  # not the main thread (e.g. inside some test runners)
-            self.previous = None
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
 
 
 @main.command()
@@ -621,53 +544,6 @@ def progress_command(results: tuple[str, ...], out_dir: str, period: str, cohort
     click.echo(f"{len(found.sessions)} session(s) of {people} supporter(s); "
                f"{len(found.reports)} linked to their reports. Wrote "
                + ", ".join(str(p) for p in written.values()), err=True)
-
-
-class _progress:
-    """Progress on stderr: a live rich bar on a terminal, plain lines every few seconds on a
-    pipe or file (`progress.PlainProgress`), or nothing. The callback it gives has
-    `add_words(n)` for the words-per-second figure."""
-
-    def __init__(self, wanted: bool | None, n_paths: int, stream: Any = None,
-                 clock: Callable[[], float] | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.enabled = wanted if wanted is not None else self.live
-        self.clock = clock
-        self.bar = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        if not self.live:
-            from .progress_output import PlainProgress
-
-            def write(line: str) -> None:
-                print(line, file=self.stream, flush=True)
-
-            return PlainProgress(write, **({"clock": self.clock} if self.clock else {}))
-        from rich.progress import Progress
-
-        self.bar = Progress(console=_stderr_console(), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("Scoring", total=None)
-
-        def update(done: int, total: int) -> None:
-            if total > 1:
-                self.bar.update(task, completed=done, total=total)
-
-        update.add_words = lambda n: None
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 # -- evaluate ------------------------------------------------------------------------------------

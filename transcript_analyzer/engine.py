@@ -1,129 +1,28 @@
-"""Where scoring runs: in this process, in a pool of worker processes, or on a Dask cluster.
+"""Where batches run: in this process, in a pool of worker processes, or on a Dask cluster.
 
-Work is cut into batches of transcripts. Every engine returns batch results in submission order
-and keeps only a bounded number of batches in flight, so output order is deterministic and
-memory stays flat however large the corpus. Each worker builds the spaCy pipeline and loads the
-model once, on first use.
+Every engine returns batch results in submission order and keeps only a bounded number of
+batches in flight, so output order is deterministic and memory stays flat however large the
+corpus. An engine is handed the function it runs (for `score`, `batch.score_batch`) and knows
+nothing of what it does, so nothing here imports the pipeline. Worker processes (forked,
+spawned on Windows, or Dask's) must be able to pickle that function: a module-level function,
+or a `functools.partial` of one with picklable arguments.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-from .errors import TranscriptAnalyzerError, TranscriptReadError
-from .model import Transcript
-
-
-@dataclass(frozen=True)
-class ScoringConfig:
-    """Everything a worker needs to rebuild the same scorer; small and picklable."""
-
-    supporter: str | None = None
-    model_dir: str | None = None
-    trust_model: bool = False
-    redact: bool = False
-    # Output format whose utterance rows workers render themselves (see Outcome.rendered).
-    render: str | None = None
+B = TypeVar("B")
+R = TypeVar("R")
 
 
-@dataclass
-class Outcome:
-    """The result of one transcript (rows and session) or one failed input (error).
-
-    With `ScoringConfig.render`, the utterance rows arrive already rendered for that output
-    format (`rendered`, `n_rendered`) and `utterances` is empty: rendering in the workers is
-    parallel, and a rendered chunk is much cheaper to send between processes than dicts.
-    """
-
-    utterances: list[dict[str, Any]]
-    session: dict[str, Any] | None
-    error: dict[str, Any] | None
-    source: str = ""
-    sha256: str = ""
-    rendered: Any = None
-    n_rendered: int = 0
-
-
-# A batch item is a Transcript to score, or an error dict already found while reading.
-BatchItem = Transcript | dict
-
-_STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
-
-
-def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
-    """The pipeline and classifier for `config`: the ones passed in, else built once per
-    process and cached."""
-    if nlp is None or classifier is None:
-        if config not in _STATE:
-            from .classifier import load_classifier
-            from .nlp import shared_pipeline
-
-            _STATE[config] = (nlp or shared_pipeline(),
-                              classifier or load_classifier(config.model_dir, config.trust_model))
-        cached_nlp, cached_classifier = _STATE[config]
-        nlp, classifier = nlp or cached_nlp, classifier or cached_classifier
-    return nlp, classifier
-
-
-def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
-    return {"source": getattr(exc, "source", source), "error": str(exc),
-            "line": getattr(exc, "line", None), "code": exc.code}
-
-
-def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
-    return TranscriptReadError(
-        source,
-        f"could not be processed because of an internal error ({type(exc).__name__}: {exc}); "
-        "please report this with the file if you can share it",
-        code="E999",
-    )
-
-
-def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
-                classifier: Any = None) -> list[Outcome]:
-    """Score a batch; runs in whichever process the engine chose. Order is kept."""
-    from .schema import UTTERANCE_COLUMNS
-    from .scoring import FileItem, read_item, score_transcripts
-    from .writers import render_rows
-
-    nlp, classifier = _scorer(config, nlp, classifier)
-    batch = [read for item in batch for read in
-             (read_item(item) if isinstance(item, FileItem) else [item])]
-    transcripts = [item for item in batch if not isinstance(item, dict)]
-    scored = iter(score_transcripts(transcripts, nlp, classifier, config))
-    outcomes = []
-    for item in batch:
-        if isinstance(item, dict):
-            outcomes.append(Outcome([], None, item, item["source"], item.get("sha256", "")))
-        else:
-            outcome = next(scored)
-            outcome.source = item.source
-            outcome.sha256 = item.metadata.get("sha256", "")
-            if config.render and outcome.utterances:
-                outcome.rendered = render_rows(outcome.utterances, UTTERANCE_COLUMNS,
-                                               config.render)
-                outcome.n_rendered, outcome.utterances = len(outcome.utterances), []
-            outcomes.append(outcome)
-    return outcomes
-
-
-def _warm_up(config: ScoringConfig) -> None:
-    """Score a tiny made-up session so that everything loaded on first use is loaded now."""
-    from .model import Transcript, Turn
-
-    turns = [Turn(0, "A", "Hi Sam, what brings you here today?"),
-             Turn(1, "B", "My landlord, Mr Smith, keeps ringing about the rent."),
-             Turn(2, "A", "So the flat is weighing on you. Your symptomatology matters.")]
-    score_batch([Transcript("warm-up", "<warm-up>", turns)], config)
-
-
-def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result
-             ) -> Iterator[list[Outcome]]:
+def _ordered(submit: Callable[[B], Any], batches: Iterable[B], window: int,
+             result: Callable[[Any], R]) -> Iterator[R]:
     """Submit batches with at most `window` in flight, yield results in submission order."""
     pending: deque = deque()
     for batch in batches:
@@ -134,40 +33,33 @@ def _ordered(submit, batches: Iterable[list[BatchItem]], window: int, result
         yield result(pending.popleft())
 
 
-def run_local(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: int = 1,
-              nlp: Any = None, classifier: Any = None) -> Iterator[list[Outcome]]:
-    """In this process (jobs=1, or when everything fits one batch) or in a pool of `jobs`
-    worker processes."""
+def run_local(batches: Iterable[B], work: Callable[[B], R], jobs: int = 1, *,
+              in_process: Callable[[B], R] | None = None,
+              before_fork: Callable[[], contextlib.AbstractContextManager] | None = None
+              ) -> Iterator[R]:
+    """`work(batch)` for each batch, in this process (jobs=1, or when everything fits one
+    batch) or in a pool of `jobs` worker processes.
+
+    `in_process` (default `work`) is what runs here instead, and may hold what does not pickle,
+    such as a caller's pipeline. On POSIX, `before_fork()` is entered before the workers fork and
+    left when they are done, so that what it loads is shared with them copy-on-write.
+    """
     batches = iter(batches)
     head = list(itertools.islice(batches, 2))
     if jobs <= 1 or len(head) < 2:
+        run = in_process or work
         for batch in itertools.chain(head, batches):
-            yield score_batch(batch, config, nlp, classifier)
+            yield run(batch)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    before = _STATE.get(config)
-    if os.name == "posix":
-        # Load the pipeline, the model and every lazily loaded resource (name lists, word
-        # frequencies) once here: forked workers then share them copy-on-write.
-        # Workers must use exactly what the caller passed, not an older cached pair.
-        _STATE[config] = _scorer(config, nlp, classifier)
-        _warm_up(config)
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            yield from _ordered(lambda b: pool.submit(score_batch, b, config),
-                                itertools.chain(head, batches),
-                                window=jobs * 2, result=lambda f: f.result())
-    finally:
-        # what this run's caller passed must not become the next run's default
-        if before is None:
-            _STATE.pop(config, None)
-        else:
-            _STATE[config] = before
+    fork = os.name == "posix"
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    prepared = before_fork() if fork and before_fork else contextlib.nullcontext()
+    with prepared, ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from _ordered(lambda b: pool.submit(work, b), itertools.chain(head, batches),
+                            window=jobs * 2, result=lambda f: f.result())
 
 
 # Seconds to wait for a scheduler: dask's default (30 s, retrying a refused connection) looks
@@ -189,9 +81,10 @@ def connect(client_type: Any, scheduler: str) -> Any:
             "running there, or leave out --scheduler to start a local cluster") from None
 
 
-def run_dask(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: int = 1,
-             scheduler: str | None = None) -> Iterator[list[Outcome]]:
-    """On an existing dask.distributed scheduler, or a LocalCluster of `jobs` processes."""
+def run_dask(batches: Iterable[B], work: Callable[[B], R], jobs: int = 1,
+             scheduler: str | None = None) -> Iterator[R]:
+    """`work(batch)` for each batch on an existing dask.distributed scheduler, or on a
+    LocalCluster of `jobs` processes."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -208,7 +101,7 @@ def run_dask(batches: Iterable[list[BatchItem]], config: ScoringConfig, jobs: in
         client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        yield from _ordered(lambda b: client.submit(score_batch, b, config, pure=False),
+        yield from _ordered(lambda b: client.submit(work, b, pure=False),
                             batches, window=n_workers * 2, result=lambda f: f.result())
     finally:
         client.close()

@@ -1,14 +1,17 @@
-"""Progress as plain lines, for a pipe or a file, where a live bar prints nothing readable.
+"""Progress of a run on a stream: a live bar on a terminal, plain lines on a pipe or a file,
+where a live bar prints nothing readable.
 
-A line is due every `every` seconds and when the last input is done: inputs done of the
+A plain line is due every `every` seconds and when the last input is done: inputs done of the
 total, words per second, and the time left at the rate so far. The clock is injected so that
 tests need no sleeping; the caller says where lines go (the CLI: stderr).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 EVERY_SECONDS = 5.0
 
@@ -54,3 +57,48 @@ class PlainProgress:
         else:
             left = "time left not known yet"
         return f"progress: {done}/{total} inputs {self.label}, {rate}, {left}"
+
+
+class ProgressDisplay:
+    """Progress on `stream` (default stderr): a live rich bar on a terminal, plain lines every
+    few seconds on a pipe or file (`PlainProgress`), or nothing. The callback it gives has
+    `add_words(n)` for the words-per-second figure."""
+
+    def __init__(self, wanted: bool | None, n_paths: int, stream: Any = None,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.enabled = wanted if wanted is not None else self.live
+        self.clock = clock
+        self.bar = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        if not self.live:
+            def write(line: str) -> None:
+                print(line, file=self.stream, flush=True)
+
+            return PlainProgress(write, **({"clock": self.clock} if self.clock else {}))
+        from rich.progress import Progress
+
+        self.bar = Progress(console=_stderr_console(), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("Scoring", total=None)
+
+        def update(done: int, total: int) -> None:
+            if total > 1:
+                self.bar.update(task, completed=done, total=total)
+
+        update.add_words = lambda n: None
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

@@ -1,9 +1,9 @@
 """The end-to-end job behind `score`: inputs -> transcripts -> annotated rows -> tables.
 
-Inputs are discovered and read lazily, one file at a time, and scored in batches by an engine
-(`engine.py`), so a run streams: memory does not grow with the corpus. Every input ends up
-either scored or as an error row; files inside folders that are not a transcript type are
-listed in `skipped`. Nothing here prints or exits.
+Inputs are discovered and read lazily, one file at a time, and scored in batches
+(`batch.score_batch`) by an engine (`engine.py`), so a run streams: memory does not grow with
+the corpus. Every input ends up either scored or as an error row; files inside folders that are
+not a transcript type are listed in `skipped`. Nothing here prints or exits.
 """
 
 from __future__ import annotations
@@ -12,35 +12,29 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .annotate import annotate_batch
-from .engine import (
+from .batch import (
+    SINGLE_TRANSCRIPT,
     BatchItem,
+    FileItem,
     Outcome,
     ScoringConfig,
     error_row,
-    run_dask,
-    run_local,
-    unexpected_error,
+    loaded_for_workers,
+    read_one,
+    score_batch,
+    source_name,
+    unique_id,
 )
-from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
+from .engine import run_dask, run_local
+from .errors import TranscriptAnalyzerError, TranscriptReadError
 from .inputs import STDIN, RunPlan, plan_inputs
 from .limits import Limits
-from .metrics import session_row
 from .model import Role, Transcript
-from .readers import (
-    EXTENSIONS,
-    STREAMED,
-    check_regular_file,
-    file_sha256,
-    iter_file,
-    path_text,
-    read_bytes,
-    read_file_bytes,
-)
-from .roles import assign_roles
+from .readers import check_regular_file, file_sha256, path_text
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 
 if TYPE_CHECKING:
@@ -63,12 +57,6 @@ class ScoreResult:
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
-    if str(path) == STDIN:
-        return stdin or b""
-    return read_file_bytes(path, limits)
-
-
 def _sha256(path: Path, stdin: bytes | None) -> str:
     if str(path) == STDIN:
         return hashlib.sha256(stdin or b"").hexdigest()
@@ -81,92 +69,10 @@ def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
     hashes = {}
     for path, _ in plan.items:
         try:
-            hashes[_source(path)] = _sha256(path, stdin)
+            hashes[source_name(path)] = _sha256(path, stdin)
         except (TranscriptReadError, OSError):
             continue
     return hashes
-
-
-def _source(path: Path) -> str:
-    return "<stdin>" if str(path) == STDIN else path_text(path)
-
-
-def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
-          limits: Limits | None = None) -> tuple[Iterable[Transcript], str]:
-    """Transcripts of one input (lazily, for streamed tables) and the sha256 of its bytes."""
-    if str(path) == STDIN:
-        if not input_format:
-            raise UnsupportedFormatError("<stdin>", "reading stdin needs --input-format")
-        data = _raw(path, stdin)
-        return (read_bytes(data, "<stdin>", input_format, "stdin", limits=limits),
-                hashlib.sha256(data).hexdigest())
-    chosen = input_format or fmt
-    check_regular_file(path)
-    if chosen is None:
-        raise UnsupportedFormatError(
-            path_text(path),
-            f"unrecognised file type {path.suffix or '(no extension)'!r}; "
-            f"supported: {', '.join(sorted(EXTENSIONS))}",
-        )
-    if chosen in STREAMED:
-        return iter_file(path, chosen, limits=limits), file_sha256(path)
-    data = _raw(path, stdin, limits)
-    return (read_bytes(data, path_text(path), chosen, path_text(path.stem), limits=limits),
-            hashlib.sha256(data).hexdigest())
-
-
-# Formats that hold exactly one transcript, named after the file: a worker can read them.
-SINGLE_TRANSCRIPT = ("text", "vtt", "srt", "docx")
-
-
-@dataclass(frozen=True)
-class FileItem:
-    """An input file a worker process reads itself, with the transcript id reserved for it.
-
-    The reading process then only lists files and writes results; on two cores, reading every
-    file there as well would take CPU from the workers.
-    """
-
-    path: str  # the real name, which may not be valid UTF-8; `source` is how it is shown
-    fmt: str
-    transcript_id: str
-    limits: Limits | None = None
-
-    @property
-    def source(self) -> str:
-        return path_text(self.path)
-
-    def estimated_words(self) -> int:
-        try:
-            return Path(self.path).stat().st_size // 6
-        except OSError:
-            return 0
-
-
-def read_item(item: FileItem) -> list[BatchItem]:
-    """The transcript of a FileItem (with its reserved id and sha256), or an error row."""
-    return list(_read_one(Path(item.path), item.fmt, None, None, item.limits,
-                          item.transcript_id))
-
-
-def _read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
-              limits: Limits | None, reserved_id: str | None,
-              used_ids: set[str] | None = None) -> Iterator[BatchItem]:
-    source = _source(path)
-    sha = ""
-    try:
-        transcripts, sha = _read(path, fmt, stdin, input_format, limits)
-        for transcript in transcripts:  # a streamed table can fail part-way
-            if reserved_id is not None:
-                transcript.id = reserved_id
-            elif used_ids is not None:
-                transcript.id = _unique(transcript.id, used_ids)
-            transcript.metadata["sha256"] = sha
-            yield transcript
-    except TranscriptAnalyzerError as exc:
-        yield {**error_row(exc, source), "sha256": sha}
-    except Exception as exc:  # a reader bug must not lose the rest of the run
-        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
 
 
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
@@ -182,17 +88,17 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
     """
     used_ids: set[str] = {i for ids in (kept_ids or {}).values() for i in ids}
     for path, fmt in plan.items:
-        source = _source(path)
+        source = source_name(path)
         if skip and source in skip:
             continue
         chosen = input_format or fmt
         reserved = None
         if str(path) != STDIN and chosen in SINGLE_TRANSCRIPT:
-            reserved = _unique(path_text(path.stem), used_ids)
+            reserved = unique_id(path_text(path.stem), used_ids)
             if defer_reading:
                 yield FileItem(str(path), chosen, reserved, limits)
                 continue
-        yield from _read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
+        yield from read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
 
 
 def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
@@ -208,25 +114,16 @@ def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
     used: set[str] = set()
     consistent = set()
     for path, fmt in plan.items:
-        source = _source(path)
+        source = source_name(path)
         single = str(path) != STDIN and (input_format or fmt) in SINGLE_TRANSCRIPT
         if single:
-            fresh = _unique(path_text(path.stem), used)
+            fresh = unique_id(path_text(path.stem), used)
             if kept.get(source) == [fresh]:
                 consistent.add(source)
         elif source in kept:
             used.update(kept[source])
             consistent.add(source)
     return consistent
-
-
-def _unique(wanted: str, used: set[str]) -> str:
-    candidate, n = wanted, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{wanted}-{n}"
-    used.add(candidate)
-    return candidate
 
 
 def batched(items: Iterable[BatchItem | FileItem], max_words: int = BATCH_WORDS,
@@ -245,64 +142,6 @@ def batched(items: Iterable[BatchItem | FileItem], max_words: int = BATCH_WORDS,
             batch, words = [], 0
     if batch:
         yield batch
-
-
-def _prepare(transcript: Transcript, config: ScoringConfig) -> None:
-    """Roles, then the personal-data check (and redaction, before any NLP sees the text)."""
-    from .privacy import find_pii, pii_summary, redact
-
-    if config.supporter or not (transcript.metadata.get("role_source")
-                                and all(t.role is not None for t in transcript.turns)):
-        assign_roles(transcript, config.supporter)  # else assigned already, and kept
-    speakers = transcript.speakers
-    found = []
-    for turn in transcript.turns:
-        hits = find_pii(turn.text, speakers)
-        if hits:
-            found.extend(hits)
-            if config.redact:
-                turn.text = redact(turn.text, hits)
-    transcript.metadata["pii_flags"] = pii_summary(found)
-
-
-def _session(transcript: Transcript, rows: list[dict], classifier: Any) -> dict:
-    meta = {
-        **transcript.metadata,
-        "transcript_id": transcript.id,
-        "source": transcript.source,
-        "speakers": transcript.speakers,
-        "classifier": getattr(classifier, "name", type(classifier).__name__),
-        "warnings": transcript.warnings,
-    }
-    return session_row(rows, meta)
-
-
-def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
-                      config: ScoringConfig) -> list[Outcome]:
-    """Outcomes for a batch, in order. One transcript's failure never loses the others."""
-    outcomes: list[Outcome | None] = [None] * len(transcripts)
-    ready: list[int] = []
-    for i, transcript in enumerate(transcripts):
-        try:
-            _prepare(transcript, config)
-            ready.append(i)
-        except TranscriptAnalyzerError as exc:
-            outcomes[i] = Outcome([], None, error_row(exc, transcript.source))
-    try:
-        annotated = annotate_batch([transcripts[i] for i in ready], nlp, classifier)
-    except Exception:
-        annotated = None  # find the culprit one transcript at a time
-    for position, i in enumerate(ready):
-        transcript = transcripts[i]
-        try:
-            rows = annotated[position] if annotated is not None else \
-                annotate_batch([transcript], nlp, classifier)[0]
-            outcomes[i] = Outcome([{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows],
-                                  _session(transcript, rows, classifier), None)
-        except Exception as exc:
-            outcomes[i] = Outcome([], None, error_row(unexpected_error(transcript.source, exc),
-                                                      transcript.source))
-    return [o for o in outcomes if o is not None]
 
 
 def iter_outcomes(
@@ -338,10 +177,16 @@ def iter_outcomes(
 def _run_batches(batches: Iterable[list[BatchItem | FileItem]], config: ScoringConfig,
                  jobs: int, engine: str, scheduler: str | None, nlp: Any, classifier: Any
                  ) -> Iterator[Outcome]:
+    """Hand the engine `score_batch` for this config; a partial of a module-level function
+    pickles by name, so forked, spawned and Dask workers can all run it."""
+    work = partial(score_batch, config=config)
     if engine == "dask":
-        results = run_dask(batches, config, jobs, scheduler)
+        results = run_dask(batches, work, jobs, scheduler)
     else:
-        results = run_local(batches, config, jobs, nlp, classifier)
+        results = run_local(
+            batches, work, jobs,
+            in_process=partial(score_batch, config=config, nlp=nlp, classifier=classifier),
+            before_fork=partial(loaded_for_workers, config, nlp, classifier))
     for outcomes in results:
         yield from outcomes
 
@@ -468,7 +313,7 @@ def in_memory_inputs(inputs: Any, limits: Limits | None = None) -> list[BatchIte
         transcripts = [_own_copy(t, copy) for t in items]
     used: set[str] = set()
     for transcript in transcripts:
-        transcript.id = _unique(transcript.id, used)
+        transcript.id = unique_id(transcript.id, used)
         (limits or DEFAULT_LIMITS).apply_turn_limit(transcript)
     return list(transcripts)
 

@@ -11,6 +11,9 @@ had been written; `--resume` truncates the partial tables to the last such check
 anything half-written after it), skips inputs whose content hash is already scored, retries the
 ones that failed, and appends the rest. CSV and JSONL can be resumed; Parquet cannot append.
 
+Over 500 lines, and kept whole: the writers, the checkpoint manifest and resuming are one
+mechanism whose invariants (what is flushed, what a checkpoint records) are shared.
+
 CSV files are opened in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`, a
 tab or a carriage return as a formula. Every string cell of every CSV written here is therefore
 neutralised as OWASP advises ("CSV Injection"), with a leading `'`; `restore_formula` undoes it

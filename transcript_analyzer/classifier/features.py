@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -61,3 +62,40 @@ def featurise(texts: Sequence[str], prev_client: Sequence[str], nlp: Language,
         doc._.ta_context = {"prev_client_text": prev, "client_text_lower": before}
         docs.append(doc)
     return [turn_features(doc) for doc in nlp.pipe(docs)]
+
+
+TEXT_COLUMN = "text"
+CONTEXT_COLUMNS = ("client_prev", "prev_client_text")
+
+
+def texts_and_context(X: Any, context: Sequence[str | None] | None
+                      ) -> tuple[list[str], list[str]]:
+    """Turn texts and the previous client turn of each (empty when not given).
+
+    `X` is a sequence of strings, or a DataFrame with a `text` column and optionally
+    `client_prev`, so that scikit-learn's model selection can split text and context together.
+    Shared by `TrustClassifier` and `TrustModel.predict_texts`. pandas is imported here, not
+    at the top, because this module loads with the package and must stay light.
+    """
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        if TEXT_COLUMN not in X.columns:
+            raise ValueError(f"a DataFrame given to TrustClassifier needs a {TEXT_COLUMN!r} "
+                             f"column; it has {', '.join(map(repr, X.columns))}")
+        if context is None:
+            column = next((c for c in CONTEXT_COLUMNS if c in X.columns), None)
+            context = X[column].tolist() if column else None
+        X = X[TEXT_COLUMN].tolist()
+    if isinstance(X, str):
+        raise ValueError("TrustClassifier takes a sequence of turn texts, not one string: "
+                         "wrap it in a list")
+    texts = ["" if t is None or t != t else str(t) for t in X]
+    if context is None:
+        prev = [""] * len(texts)
+    else:
+        prev = ["" if c is None or c != c else str(c) for c in context]
+        if len(prev) != len(texts):
+            raise ValueError(f"context has {len(prev)} entries for {len(texts)} texts; give "
+                             "one previous client turn (or None) per text")
+    return texts, prev

@@ -156,14 +156,13 @@ class TrustModel:
                       nlp: Any = None) -> list[tuple[str, float | None, str]]:
         """(label, confidence, theme) of raw supporter turns, with the client's previous turn
         of each as `context` (or None): the detectors are run first, as `score` runs them."""
-        from .estimator import _texts_and_context
-        from .features import featurise
+        from .features import featurise, texts_and_context
 
         if nlp is None:
             from ..nlp import shared_pipeline
 
             nlp = shared_pipeline()
-        texts, prev = _texts_and_context(texts, context)
+        texts, prev = texts_and_context(texts, context)
         return self.predict_with_themes(featurise(texts, prev, nlp))
 
     def _check_rows(self, rows: Sequence[dict]) -> None:

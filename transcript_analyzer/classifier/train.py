@@ -164,6 +164,25 @@ def fit_estimator(X: pd.DataFrame, y: np.ndarray, is_real: np.ndarray,
     return pipeline
 
 
+def fit_labelled(features: pd.DataFrame, y: Sequence[str], is_real: Sequence[bool] | None,
+                 groups: Sequence[str] | None, *, C: float, real_weight: float,
+                 seed: int = 0) -> Pipeline:
+    """Check the labels and fit: the one path of `TrustClassifier.fit_features` and of
+    `train_model`'s final model, so the shipped model is the estimator researchers get."""
+    labels = np.asarray([str(label) for label in y], dtype=object)
+    if len(labels) != len(features):
+        raise ValueError(f"{len(labels)} labels for {len(features)} texts")
+    unknown = sorted(set(labels) - set(LABELS))
+    if unknown:
+        raise ValueError(f"label(s) {', '.join(map(repr, unknown))} are not one of "
+                         f"{', '.join(LABELS)}")
+    real = (np.zeros(len(labels), dtype=bool) if is_real is None
+            else np.asarray(is_real, dtype=bool))
+    settings = {"C": float(C), "real_weight": float(real_weight)}
+    return fit_estimator(features, labels, real, settings, seed,
+                         None if groups is None else np.asarray(groups))
+
+
 def _split_real(corpus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     is_real = (corpus["origin"] != "authored").to_numpy()
     return is_real, np.flatnonzero(is_real), np.flatnonzero(~is_real)
@@ -471,11 +490,8 @@ def train_model(paths: Sequence[str | Path], out_dir: str | Path, seed: int = 0,
             if auc:
                 meta["real_session_auc"] = auc
     say("fitting the final model on every turn")
-    from .estimator import TrustClassifier
-
-    pipeline = TrustClassifier(C=settings["C"], real_weight=settings["real_weight"],
-                               seed=seed).fit_features(X, corpus["label"].to_numpy(), is_real,
-                                                       corpus["source"].to_numpy()).pipeline_
+    pipeline = fit_labelled(X, corpus["label"].to_numpy(), is_real, corpus["source"].to_numpy(),
+                            C=settings["C"], real_weight=settings["real_weight"], seed=seed)
     owners = theme_labels(corpus)
     head = fit_theme_head(pipeline, X, corpus, is_real, settings, seed) if owners else None
     meta["themes"] = sorted(owners) if head is not None else []

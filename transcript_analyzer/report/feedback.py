@@ -5,6 +5,7 @@ thing and every number comes straight from the session row (the same values as s
 Theme names, explanations and alternative phrasings come from `data/feedback/themes.json`
 (codebook themes) and the jargon lexicon; the reference points come from
 `data/feedback/references.json` (the codebook's MITI table). Nothing here prints.
+Over 500 lines, and kept whole for that reason: one place decides what every report says.
 """
 
 from __future__ import annotations

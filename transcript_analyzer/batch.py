@@ -1,0 +1,319 @@
+"""What one batch of work is: read the files deferred to it, check personal data, annotate the
+turns, and build the rows. `score_batch` is the function the engine runs in whichever process it
+chose; the engine (`engine.py`) is handed it and knows nothing of what it does, so this module
+sits above the pipeline's stages and below the run (`scoring.py`) and the engine's callers.
+
+Each process builds the spaCy pipeline and loads the model once, on first use, and keeps them
+per `ScoringConfig`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .annotate import annotate_batch
+from .errors import TranscriptAnalyzerError, TranscriptReadError, UnsupportedFormatError
+from .inputs import STDIN
+from .limits import Limits
+from .metrics import session_row
+from .model import Transcript
+from .readers import (
+    EXTENSIONS,
+    STREAMED,
+    check_regular_file,
+    file_sha256,
+    iter_file,
+    path_text,
+    read_bytes,
+    read_file_bytes,
+)
+from .roles import assign_roles
+from .schema import UTTERANCE_COLUMNS
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Everything a worker needs to rebuild the same scorer; small and picklable."""
+
+    supporter: str | None = None
+    model_dir: str | None = None
+    trust_model: bool = False
+    redact: bool = False
+    # Output format whose utterance rows workers render themselves (see Outcome.rendered).
+    render: str | None = None
+
+
+@dataclass
+class Outcome:
+    """The result of one transcript (rows and session) or one failed input (error).
+
+    With `ScoringConfig.render`, the utterance rows arrive already rendered for that output
+    format (`rendered`, `n_rendered`) and `utterances` is empty: rendering in the workers is
+    parallel, and a rendered chunk is much cheaper to send between processes than dicts.
+    """
+
+    utterances: list[dict[str, Any]]
+    session: dict[str, Any] | None
+    error: dict[str, Any] | None
+    source: str = ""
+    sha256: str = ""
+    rendered: Any = None
+    n_rendered: int = 0
+
+
+# A batch item is a Transcript to score, or an error dict already found while reading.
+BatchItem = Transcript | dict
+
+_STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
+
+
+def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
+    """The pipeline and classifier for `config`: the ones passed in, else built once per
+    process and cached."""
+    if nlp is None or classifier is None:
+        if config not in _STATE:
+            from .classifier import load_classifier
+            from .nlp import shared_pipeline
+
+            _STATE[config] = (nlp or shared_pipeline(),
+                              classifier or load_classifier(config.model_dir, config.trust_model))
+        cached_nlp, cached_classifier = _STATE[config]
+        nlp, classifier = nlp or cached_nlp, classifier or cached_classifier
+    return nlp, classifier
+
+
+def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
+    """The errors-table row of a failed input."""
+    return {"source": getattr(exc, "source", source), "error": str(exc),
+            "line": getattr(exc, "line", None), "code": exc.code}
+
+
+def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
+    """A bug met while reading or scoring `source`, as an error that loses only that input."""
+    return TranscriptReadError(
+        source,
+        f"could not be processed because of an internal error ({type(exc).__name__}: {exc}); "
+        "please report this with the file if you can share it",
+        code="E999",
+    )
+
+
+def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
+                classifier: Any = None) -> list[Outcome]:
+    """Score a batch; runs in whichever process the engine chose. Order is kept."""
+    from .writers import render_rows
+
+    nlp, classifier = _scorer(config, nlp, classifier)
+    batch = [read for item in batch for read in
+             (read_item(item) if isinstance(item, FileItem) else [item])]
+    transcripts = [item for item in batch if not isinstance(item, dict)]
+    scored = iter(score_transcripts(transcripts, nlp, classifier, config))
+    outcomes = []
+    for item in batch:
+        if isinstance(item, dict):
+            outcomes.append(Outcome([], None, item, item["source"], item.get("sha256", "")))
+        else:
+            outcome = next(scored)
+            outcome.source = item.source
+            outcome.sha256 = item.metadata.get("sha256", "")
+            if config.render and outcome.utterances:
+                outcome.rendered = render_rows(outcome.utterances, UTTERANCE_COLUMNS,
+                                               config.render)
+                outcome.n_rendered, outcome.utterances = len(outcome.utterances), []
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _warm_up(config: ScoringConfig) -> None:
+    """Score a tiny made-up session so that everything loaded on first use is loaded now."""
+    from .model import Turn
+
+    turns = [Turn(0, "A", "Hi Sam, what brings you here today?"),
+             Turn(1, "B", "My landlord, Mr Smith, keeps ringing about the rent."),
+             Turn(2, "A", "So the flat is weighing on you. Your symptomatology matters.")]
+    score_batch([Transcript("warm-up", "<warm-up>", turns)], config)
+
+
+@contextmanager
+def loaded_for_workers(config: ScoringConfig, nlp: Any = None, classifier: Any = None
+                       ) -> Iterator[None]:
+    """Load the pipeline, the model and every lazily loaded resource (name lists, word
+    frequencies) once, in this process, before the engine forks: the workers then share them
+    copy-on-write, and use exactly what the caller passed, not an older cached pair.
+
+    Afterwards the cache is as it was: what this run's caller passed must not become the next
+    run's default.
+    """
+    before = _STATE.get(config)
+    try:
+        _STATE[config] = _scorer(config, nlp, classifier)
+        _warm_up(config)
+        yield
+    finally:
+        if before is None:
+            _STATE.pop(config, None)
+        else:
+            _STATE[config] = before
+
+
+def _raw(path: Path, stdin: bytes | None, limits: Limits | None = None) -> bytes:
+    if str(path) == STDIN:
+        return stdin or b""
+    return read_file_bytes(path, limits)
+
+
+def source_name(path: Path) -> str:
+    """How an input is named in the tables."""
+    return "<stdin>" if str(path) == STDIN else path_text(path)
+
+
+def _read(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
+          limits: Limits | None = None) -> tuple[Iterable[Transcript], str]:
+    """Transcripts of one input (lazily, for streamed tables) and the sha256 of its bytes."""
+    if str(path) == STDIN:
+        if not input_format:
+            raise UnsupportedFormatError("<stdin>", "reading stdin needs --input-format")
+        data = _raw(path, stdin)
+        return (read_bytes(data, "<stdin>", input_format, "stdin", limits=limits),
+                hashlib.sha256(data).hexdigest())
+    chosen = input_format or fmt
+    check_regular_file(path)
+    if chosen is None:
+        raise UnsupportedFormatError(
+            path_text(path),
+            f"unrecognised file type {path.suffix or '(no extension)'!r}; "
+            f"supported: {', '.join(sorted(EXTENSIONS))}",
+        )
+    if chosen in STREAMED:
+        return iter_file(path, chosen, limits=limits), file_sha256(path)
+    data = _raw(path, stdin, limits)
+    return (read_bytes(data, path_text(path), chosen, path_text(path.stem), limits=limits),
+            hashlib.sha256(data).hexdigest())
+
+
+# Formats that hold exactly one transcript, named after the file: a worker can read them.
+SINGLE_TRANSCRIPT = ("text", "vtt", "srt", "docx")
+
+
+@dataclass(frozen=True)
+class FileItem:
+    """An input file a worker process reads itself, with the transcript id reserved for it.
+
+    The reading process then only lists files and writes results; on two cores, reading every
+    file there as well would take CPU from the workers.
+    """
+
+    path: str  # the real name, which may not be valid UTF-8; `source` is how it is shown
+    fmt: str
+    transcript_id: str
+    limits: Limits | None = None
+
+    @property
+    def source(self) -> str:
+        return path_text(self.path)
+
+    def estimated_words(self) -> int:
+        try:
+            return Path(self.path).stat().st_size // 6
+        except OSError:
+            return 0
+
+
+def read_item(item: FileItem) -> list[BatchItem]:
+    """The transcript of a FileItem (with its reserved id and sha256), or an error row."""
+    return list(read_one(Path(item.path), item.fmt, None, None, item.limits,
+                          item.transcript_id))
+
+
+def read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
+              limits: Limits | None, reserved_id: str | None,
+              used_ids: set[str] | None = None) -> Iterator[BatchItem]:
+    """The transcripts of one input with their ids and sha256, or its error row."""
+    source = source_name(path)
+    sha = ""
+    try:
+        transcripts, sha = _read(path, fmt, stdin, input_format, limits)
+        for transcript in transcripts:  # a streamed table can fail part-way
+            if reserved_id is not None:
+                transcript.id = reserved_id
+            elif used_ids is not None:
+                transcript.id = unique_id(transcript.id, used_ids)
+            transcript.metadata["sha256"] = sha
+            yield transcript
+    except TranscriptAnalyzerError as exc:
+        yield {**error_row(exc, source), "sha256": sha}
+    except Exception as exc:  # a reader bug must not lose the rest of the run
+        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
+
+
+def unique_id(wanted: str, used: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... when taken; the id is then taken."""
+    candidate, n = wanted, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{wanted}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+def _prepare(transcript: Transcript, config: ScoringConfig) -> None:
+    """Roles, then the personal-data check (and redaction, before any NLP sees the text)."""
+    from .privacy import find_pii, pii_summary, redact
+
+    if config.supporter or not (transcript.metadata.get("role_source")
+                                and all(t.role is not None for t in transcript.turns)):
+        assign_roles(transcript, config.supporter)  # else assigned already, and kept
+    speakers = transcript.speakers
+    found = []
+    for turn in transcript.turns:
+        hits = find_pii(turn.text, speakers)
+        if hits:
+            found.extend(hits)
+            if config.redact:
+                turn.text = redact(turn.text, hits)
+    transcript.metadata["pii_flags"] = pii_summary(found)
+
+
+def _session(transcript: Transcript, rows: list[dict], classifier: Any) -> dict:
+    meta = {
+        **transcript.metadata,
+        "transcript_id": transcript.id,
+        "source": transcript.source,
+        "speakers": transcript.speakers,
+        "classifier": getattr(classifier, "name", type(classifier).__name__),
+        "warnings": transcript.warnings,
+    }
+    return session_row(rows, meta)
+
+
+def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
+                      config: ScoringConfig) -> list[Outcome]:
+    """Outcomes for a batch, in order. One transcript's failure never loses the others."""
+    outcomes: list[Outcome | None] = [None] * len(transcripts)
+    ready: list[int] = []
+    for i, transcript in enumerate(transcripts):
+        try:
+            _prepare(transcript, config)
+            ready.append(i)
+        except TranscriptAnalyzerError as exc:
+            outcomes[i] = Outcome([], None, error_row(exc, transcript.source))
+    try:
+        annotated = annotate_batch([transcripts[i] for i in ready], nlp, classifier)
+    except Exception:
+        annotated = None  # find the culprit one transcript at a time
+    for position, i in enumerate(ready):
+        transcript = transcripts[i]
+        try:
+            rows = annotated[position] if annotated is not None else \
+                annotate_batch([transcript], nlp, classifier)[0]
+            outcomes[i] = Outcome([{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows],
+                                  _session(transcript, rows, classifier), None)
+        except Exception as exc:
+            outcomes[i] = Outcome([], None, error_row(unexpected_error(transcript.source, exc),
+                                                      transcript.source))
+    return [o for o in outcomes if o is not None]
