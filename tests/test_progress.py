@@ -261,13 +261,13 @@ def test_jsonl_sessions_without_dates_are_undated_not_an_error(tmp_path):
 
 
 def _score(args: list[str]) -> None:
+    import transcript_analyzer.batch as batch
     import transcript_analyzer.cli as cli
-    import transcript_analyzer.engine as engine
     from transcript_analyzer.classifier import RuleTrustClassifier
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cli, "_load_classifier", lambda *a: RuleTrustClassifier())
-        mp.setattr(engine, "_STATE", {})
+        mp.setattr(batch, "_STATE", {})
         result = CliRunner().invoke(main, ["score", *args, "-j", "1"])
     assert result.exit_code == 0, result.output
 
