@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from transcript_analyzer.detectors.reflection_model import (
-    cross_val_predict,
-    load_shipped,
-    selection_score,
-)
+from transcript_analyzer.detectors.reflection_model import load_shipped
+from transcript_analyzer.training.linear import cross_val_predict, selection_score
 
 PREV = "I keep drinking every night and I hate what it's doing to me."
 TEXT = "So the drinking at night worries you, and your job matters to you too."

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..extensions import turn_text
+from ..extensions import context, turn_text
 from ..resources import load_json
 
 _BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
@@ -38,6 +38,7 @@ _QUOTES = "\"'“”‘’«»"
 _STRIP_START = " " + _QUOTES + "-"
 _STRIP_END = " " + _QUOTES + ",.-"
 _PIECES = re.compile(r"(?<=[?])\s+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def normalise(sentence: str) -> str:
 class QuestionDetector:
     """Classifies each sentence, then keeps the code of the last question in the turn."""
 
-    def __init__(self, patterns_file: str = "questions.json") -> None:
+    def __init__(self, patterns_file: str = "questions.json", use_model: bool = True) -> None:
         spec = load_json("patterns", patterns_file)
         self.fillers = re.compile("^" + spec["fillers"])
         self.boundary = frozenset(spec["boundary_words"])
@@ -99,6 +100,11 @@ class QuestionDetector:
         self.wh_mid = re.compile(
             r"\b(?:what|how|why)(?:'s| (?:do|does|did|is|are|was|were|would|will|could|can|"
             rf"should|has|have|had|might)) {subjects}\b")
+        self.model = None
+        if use_model:
+            from .reflection_model import load_shipped
+
+            self.model = load_shipped("questions")
 
     # -- sentence level -------------------------------------------------------------------
     def _strip(self, clause: str) -> str:
@@ -202,12 +208,84 @@ class QuestionDetector:
                 code = cue.code
         return code
 
+    def features(self, doc: Doc) -> dict[str, float]:
+        """Features of the turn for the question model: the rules' cues, the words of the
+        sentence piece holding the last question, and the client's turn before it.
+
+        The rules are features here, not the decision: which rule fired on the deciding piece
+        and on the last piece, how many open and closed cues the turn holds, and the code the
+        rules would give. The deciding piece (the last one a rule calls a question, else the
+        last one with a '?', else the last one) is the codebook's "last question the client is
+        asked to answer", so its words, first words and last words (tags such as "right?",
+        "or not?") are what the model reads of the text.
+        """
+        pieces = [piece for sentence in turn_text(doc)[1] for piece in _PIECES.split(sentence)]
+        return self.piece_features(pieces, context(doc).get("prev_client_text") or "")
+
+    def piece_features(self, pieces: list[str], prev: str) -> dict[str, float]:
+        """`features` of a turn already split into '?'-ended pieces."""
+        f: dict[str, float] = {}
+        if not pieces:
+            f["empty"] = 1.0
+            return f
+        cues = [self.classify_sentence(piece) for piece in pieces]
+        deciding = None
+        for i in range(len(cues) - 1, -1, -1):
+            if cues[i].code != "none":
+                deciding = i
+                break
+        n_open = sum(c.code == "open" for c in cues)
+        n_closed = sum(c.code == "closed" for c in cues)
+        f["rule=" + (cues[deciding].code if deciding is not None else "none")] = 1.0
+        f["last_rule=" + cues[-1].rule] = 1.0
+        f["n_open=" + str(min(n_open, 3))] = 1.0
+        f["n_closed=" + str(min(n_closed, 3))] = 1.0
+        if deciding is None:
+            asked = [i for i, piece in enumerate(pieces) if "?" in piece]
+            at = asked[-1] if asked else len(pieces) - 1
+        else:
+            at = deciding
+            f["cue=" + cues[at].rule] = 1.0
+        f["after=" + str(min(len(pieces) - 1 - at, 3))] = 1.0
+        piece = normalise(pieces[at])
+        asks = piece.rstrip().endswith("?")
+        f["q_asks"] = float(asks)
+        f["turn_asks"] = float(any("?" in p for p in pieces))
+        words = _TOKEN.findall(self._strip(piece))
+        f.update(dict.fromkeys(map("q=".__add__, words), 1.0))
+        f.update(dict.fromkeys([f"qb={a} {b}" for a, b in zip(words, words[1:])], 1.0))
+        if words:
+            f["qs=" + " ".join(words[:2])] = 1.0
+            f["qs1=" + words[0]] = 1.0
+            f["qe=" + " ".join(words[-2:])] = 1.0
+        body = piece.rstrip("?.! ")
+        clauses = [c for c in map(self._strip, _CLAUSE.split(body)) if c] if body else []
+        if len(clauses) > 1:
+            last = _TOKEN.findall(clauses[-1])[:2]
+            if last:
+                f["qc=" + " ".join(last)] = 1.0
+        f["qlen=" + str(min(6, len(words).bit_length()))] = 1.0
+        prev = prev.rstrip()
+        if prev and words:
+            # a "question" that gives back the client's words is often a reflection with a '?'
+            theirs = set(_TOKEN.findall(prev.lower().replace("’", "'")))
+            own = [w for w in words if len(w) > 3]
+            if own:
+                f["q_echo"] = sum(map(theirs.__contains__, own)) / len(own)
+        f["p_asks"] = float(prev.endswith("?"))
+        f["plen=" + str(min(6, len(prev.split()).bit_length()))] = 1.0
+        return f
+
     def __call__(self, doc: Doc) -> Doc:
-        doc._.ta_question_type = self.rule_code(doc)
+        if self.model is not None:
+            doc._.ta_question_type = self.model.predict(self.features(doc))
+        else:
+            doc._.ta_question_type = self.rule_code(doc)
         return doc
 
 
 @Language.factory("ta_questions", assigns=["doc._.ta_question_type"], requires=["doc.sents"],
-                  default_config={"patterns_file": "questions.json"})
-def make_question_detector(nlp: Language, name: str, patterns_file: str) -> QuestionDetector:
-    return QuestionDetector(patterns_file)
+                  default_config={"patterns_file": "questions.json", "use_model": True})
+def make_question_detector(nlp: Language, name: str, patterns_file: str,
+                           use_model: bool) -> QuestionDetector:
+    return QuestionDetector(patterns_file, use_model)

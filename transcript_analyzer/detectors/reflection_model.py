@@ -1,4 +1,4 @@
-"""The trained model behind `ta_reflections`: features, training, safe storage.
+"""The trained models behind `ta_reflections` and `ta_questions`: features and safe storage.
 
 A multinomial logistic regression (scikit-learn) over simple/complex/none, fitted on AnnoMI's
 development transcripts. Its features are the turn's words and word pairs, how its sentences
@@ -12,9 +12,12 @@ stored as plain JSON arrays (feature names, classes, coefficients, intercepts) b
 and the cross-validated scores. Loading reads JSON only, so it cannot run code; scoring a turn is
 a few dictionary look-ups and one small matrix product, with no scikit-learn at run time.
 
-Rebuild the shipped model (grouped 5-fold CV first, then a fit on all turns):
+`LinearTurnModel` is the same store for the question model (`ta_questions`, features in
+`QuestionDetector.features`). This module only loads and applies models; fitting them is
+`transcript_analyzer.training`, above the detectors. Rebuild the shipped models (nested grouped
+5-fold CV first, then a fit on all turns):
 
-    python scripts/build_reflection_model.py ../shared/data/annomi/AnnoMI-full.dev.csv
+    python scripts/build_turn_models.py ../shared/data/annomi/AnnoMI-full.dev.csv
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,8 +41,8 @@ from ..resources import file_sha256, models_path
 
 FORMAT = "transcript-analyzer/linear-turn-model"
 FORMAT_VERSION = 1
-HEADS = {"reflections": ("simple", "complex", "none")}
-MODEL_DIRS = {"reflections": "reflection"}
+HEADS = {"reflections": ("simple", "complex", "none"), "questions": ("open", "closed", "none")}
+MODEL_DIRS = {"reflections": "reflection", "questions": "question"}
 FEATURES_VERSION = 2
 
 _FILLERS = frozenset(
@@ -107,8 +110,10 @@ def reflection_features(doc: Doc, reflections) -> dict[str, float]:
     """Features of one supporter turn; `reflections` is the ReflectionDetector (rule features).
 
     The client's previous turn comes from `doc._.ta_context["prev_client_text"]`. Wider
-    context (the client's last three turns, the supporter's previous turn) was tried and gained
-    0.005 F1, within fold noise, for half as much time again per turn (docs/detectors.md).
+    context (the client's last three turns, the supporter's previous turn) and a coder's cues
+    (hedges anywhere in the turn, the other side of mixed feelings, which sentence asks) were
+    tried in nested CV and gained at most 0.005 F1, within fold noise, so they are not computed
+    (docs/detectors.md).
     """
     text, sentences = turn_text(doc)
     prev = context(doc).get("prev_client_text") or ""
@@ -120,6 +125,7 @@ def reflection_features(doc: Doc, reflections) -> dict[str, float]:
     f["ends_q"] = float(text.rstrip().endswith("?"))
     _context_features(prev, words, sentences, f)
     return f
+
 
 
 # -- the model -------------------------------------------------------------------------------
@@ -233,204 +239,3 @@ def load_shipped(head: str = "reflections") -> LinearTurnModel | None:
     if not (directory / "model.json").exists():
         return None
     return LinearTurnModel.load(directory)
-
-
-# -- training --------------------------------------------------------------------------------
-@dataclass
-class TrainingConfig:
-    """Hyper-parameters. C is chosen from `C_grid` by grouped CV inside the training data
-    (`choose_C`); in `cross_val_predict` that choice is made again inside every outer training
-    fold, so the reported folds never pick a hyper-parameter. `C` is the value used when the
-    grid is empty."""
-
-    C: float = 0.05
-    C_grid: tuple[float, ...] = (0.03, 0.05, 0.1)
-    inner_folds: int = 3
-    class_weight: str | None = "balanced"
-    min_count: int = 2
-    max_iter: int = 5000
-
-
-def _matrix(features: Sequence[dict[str, float]]):
-    """All turns as one sparse matrix; each fit keeps only the columns its own training rows
-    use `min_count` times, so a feature seen only in held-out turns never enters a model."""
-    from sklearn.feature_extraction import DictVectorizer
-
-    vectoriser = DictVectorizer(sort=True)
-    X = vectoriser.fit_transform(features).tocsr()
-    return X, list(vectoriser.feature_names_)
-
-
-def _fit_matrix(head: str, X, labels: np.ndarray, names: Sequence[str], C: float,
-                config: TrainingConfig) -> LinearTurnModel:
-    from sklearn.linear_model import LogisticRegression
-
-    counts = np.asarray((X != 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero(counts >= config.min_count)
-    classifier = LogisticRegression(C=C, class_weight=config.class_weight,
-                                    max_iter=config.max_iter)
-    classifier.fit(X[:, keep], list(labels))
-    classes = tuple(str(c) for c in classifier.classes_)
-    coef, intercept = classifier.coef_, classifier.intercept_
-    if len(classes) == 2:  # binary: expand to one row per class
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2])
-    vocabulary = {names[j]: i for i, j in enumerate(keep)}
-    return LinearTurnModel(head, classes, vocabulary, np.asarray(coef), np.asarray(intercept),
-                           {"config": {**config.__dict__, "C": C}})
-
-
-def _predict_matrix(model: LinearTurnModel, X, names: Sequence[str]) -> list[str]:
-    """Predictions for matrix rows, identical to `model.predict` on the rows' feature dicts."""
-    cols = [j for j, n in enumerate(names) if n in model.vocabulary]
-    W = np.zeros((X.shape[1], len(model.classes)))
-    W[cols] = model._by_feature[[model.vocabulary[names[j]] for j in cols]]
-    scores = X @ W + model.intercept
-    return [model.classes[i] for i in np.argmax(scores, axis=1)]
-
-
-def selection_score(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    """What C is chosen for: F1 of reflection-any plus the mean F1 of simple and complex."""
-    def f1(pos) -> float:
-        tp = sum(pos(g) and pos(p) for g, p in zip(gold, predicted))
-        n = sum(map(pos, gold)) + sum(map(pos, predicted))
-        return 2 * tp / n if n else 0.0
-
-    return (f1(lambda x: x != "none")
-            + (f1(lambda x: x == "simple") + f1(lambda x: x == "complex")) / 2)
-
-
-def _choose_C(head: str, X, labels: np.ndarray, groups: np.ndarray, names: Sequence[str],
-              config: TrainingConfig) -> float:
-    """The C of `config.C_grid` with the best grouped inner-CV `selection_score`."""
-    from sklearn.model_selection import GroupKFold
-
-    if len(config.C_grid) < 2:
-        return config.C_grid[0] if config.C_grid else config.C
-    splits = list(GroupKFold(n_splits=config.inner_folds).split(X, labels, groups))
-    best = None
-    for C in config.C_grid:
-        predicted = np.empty(len(labels), dtype=object)
-        for train, test in splits:
-            model = _fit_matrix(head, X[train], labels[train], names, C, config)
-            predicted[test] = _predict_matrix(model, X[test], names)
-        score = selection_score(list(labels), list(predicted))
-        if best is None or score > best[0]:
-            best = (score, C)
-    return best[1]
-
-
-def choose_C(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
-             groups: Sequence[Any], config: TrainingConfig | None = None) -> float:
-    config = config or TrainingConfig()
-    X, names = _matrix(features)
-    return _choose_C(head, X, np.asarray(labels, dtype=object), np.asarray(groups), names,
-                     config)
-
-
-def fit(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
-        config: TrainingConfig | None = None) -> LinearTurnModel:
-    """Fit one head on feature dicts with `config.C`; features seen in fewer than `min_count`
-    turns are dropped."""
-    config = config or TrainingConfig()
-    X, names = _matrix(features)
-    return _fit_matrix(head, X, np.asarray(labels, dtype=object), names, config.C, config)
-
-
-def cross_val_predict(head: str, features: Sequence[dict[str, float]], labels: Sequence[str],
-                      groups: Sequence[Any], folds: int = 5,
-                      config: TrainingConfig | None = None,
-                      chosen: list[float] | None = None) -> list[str]:
-    """Out-of-fold predictions, folds grouped by `groups` (transcripts). In each fold, C is
-    chosen by a grouped inner CV on the training transcripts, then the model (vocabulary and
-    feature counts included) is fitted on them only. `chosen` collects each fold's C."""
-    from sklearn.model_selection import GroupKFold
-
-    config = config or TrainingConfig()
-    X, names = _matrix(features)
-    y = np.asarray(labels, dtype=object)
-    g = np.asarray(groups)
-    out = np.empty(len(y), dtype=object)
-    for train, test in GroupKFold(n_splits=folds).split(X, y, g):
-        C = _choose_C(head, X[train], y[train], g[train], names, config)
-        if chosen is not None:
-            chosen.append(C)
-        model = _fit_matrix(head, X[train], y[train], names, C, config)
-        out[test] = _predict_matrix(model, X[test], names)
-    return [str(x) for x in out]
-
-
-def _json_number(value: Any) -> Any:
-    """Rounded floats, with NaN (an undefined ratio) as null: meta.json stays strict JSON."""
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
-    return value
-
-
-def library_versions() -> dict[str, str]:
-    import platform
-
-    import sklearn
-    import spacy
-
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "spacy": spacy.__version__}
-
-
-# -- building the shipped model --------------------------------------------------------------
-def annomi_training_set(annomi_csv: str | Path, nlp=None):
-    """Features, gold reflection codes and transcript ids of every AnnoMI therapist turn."""
-    from ..evaluation.annomi import load_annomi, supporter_turns, turn_docs
-    from ..nlp import build_pipeline
-    from .reflections import ReflectionDetector
-
-    nlp = nlp or build_pipeline(with_detectors=False)
-    turns = supporter_turns(load_annomi(annomi_csv))
-    detector = ReflectionDetector(use_model=False)
-    features = [reflection_features(doc, detector) for doc in turn_docs(turns, nlp)]
-    return features, [str(x) for x in turns["reflection"]], list(turns["transcript_id"])
-
-
-def train_shipped(annomi_csv: str | Path, out_dir: str | Path | None = None, folds: int = 5,
-                  config: TrainingConfig | None = None) -> LinearTurnModel:
-    """Grouped k-fold CV on AnnoMI dev, then a fit on all of it, saved with its model card."""
-    from ..evaluation.metrics import code_rows
-
-    config = config or TrainingConfig()
-    features, labels, groups = annomi_training_set(annomi_csv)
-    fold_C: list[float] = []
-    predicted = cross_val_predict("reflections", features, labels, groups, folds, config, fold_C)
-    scores = code_rows(labels, predicted, "reflections", HEADS["reflections"], dataset="annomi-dev",
-                       protocol=f"grouped {folds}-fold CV", groups={"any": {"simple", "complex"}},
-                       means={"mean(simple,complex)": ("simple", "complex")})
-    config = replace(config, C=choose_C("reflections", features, labels, groups, config))
-    model = fit("reflections", features, labels, config)
-    meta = {
-        "name": "transcript-analyzer reflection model",
-        "predicts": "reflection_type of a supporter turn: simple, complex or none",
-        "model": "multinomial logistic regression (scikit-learn) stored as JSON arrays",
-        "features_version": FEATURES_VERSION,
-        "n_features": len(model.vocabulary),
-        "config": config.__dict__,
-        "training_data": {
-            "name": "AnnoMI development split (Wu et al., ICASSP 2022; github.com/uccollab/AnnoMI)",
-            "file": Path(annomi_csv).name,
-            "sha256": file_sha256(annomi_csv),
-            "transcripts": len(set(groups)),
-            "turns": len(labels),
-            "labels": {c: labels.count(c) for c in HEADS["reflections"]},
-            "gold": "reflection_subtype where reflection_exists, majority vote over annotators",
-            "licence": "marked 'License: Public Domain' by the authors at commit 126d985",
-        },
-        "cross_validation": {
-            "folds": folds, "grouped_by": "transcript_id",
-            "note": "each fold's vocabulary and model are fitted on its training transcripts "
-                    "only; C is chosen from C_grid by a grouped inner CV on those transcripts "
-                    "(nested CV), and for the shipped model by the same inner CV on all of them",
-            "C_per_fold": fold_C,
-            "scores": [{k: _json_number(v) for k, v in row.items()} for row in scores],
-        },
-        "libraries": library_versions(),
-    }
-    model.save(out_dir or shipped_dir(), meta)
-    return model
