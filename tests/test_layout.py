@@ -185,7 +185,6 @@ def test_no_import_cycles_besides_detectors_evaluation(graph):
     assert not groups, "modules that import each other:\n" + _report(graph, groups)
 
 
-@pytest.mark.xfail(strict=True, reason="detectors<->evaluation: fixed on branch issue-13")
 def test_no_detectors_evaluation_cycle(graph):
     groups = [g for g in strongly_connected(graph) if _is_detectors_evaluation(g)]
     assert not groups, "modules that import each other:\n" + _report(graph, groups)
@@ -201,7 +200,6 @@ def test_detectors_do_not_import_the_run_layer(graph):
     assert not _offending(graph, "detectors", RUN_LAYER)
 
 
-@pytest.mark.xfail(strict=True, reason="detectors<->evaluation: fixed on branch issue-13")
 def test_detectors_do_not_import_evaluation(graph):
     assert not _offending(graph, "detectors", ("evaluation",))
 

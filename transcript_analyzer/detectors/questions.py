@@ -75,7 +75,7 @@ def normalise(sentence: str) -> str:
 class QuestionDetector:
     """Classifies each sentence, then keeps the code of the last question in the turn."""
 
-    def __init__(self, patterns_file: str = "questions.json", use_model: bool = True) -> None:
+    def __init__(self, patterns_file: str = "questions.json", use_model: bool = False) -> None:
         spec = load_json("patterns", patterns_file)
         self.fillers = re.compile("^" + spec["fillers"])
         self.boundary = frozenset(spec["boundary_words"])
@@ -285,7 +285,7 @@ class QuestionDetector:
 
 
 @Language.factory("ta_questions", assigns=["doc._.ta_question_type"], requires=["doc.sents"],
-                  default_config={"patterns_file": "questions.json", "use_model": True})
+                  default_config={"patterns_file": "questions.json", "use_model": False})
 def make_question_detector(nlp: Language, name: str, patterns_file: str,
                            use_model: bool) -> QuestionDetector:
     return QuestionDetector(patterns_file, use_model)
