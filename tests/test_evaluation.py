@@ -136,6 +136,13 @@ def test_cli_evaluate_small_annomi_file(tmp_path):
     assert "questions" in result.stdout and "kappa" in result.stdout
 
 
+def test_cli_evaluate_says_its_steps(tmp_path):
+    """evaluate takes minutes on real data: stderr names each step as it starts."""
+    result = run(["evaluate", str(_annomi_csv(tmp_path)), "--codes", "questions"])
+    assert result.exit_code == 0, result.output
+    assert "running the detectors over 3 therapist turns" in result.stderr
+
+
 # -- AnnoMI: the real development data ------------------------------------------------------
 @pytest.fixture(scope="module")
 def annomi_scores():
@@ -143,8 +150,16 @@ def annomi_scores():
     (3 grouped folds to keep CI time modest; docs/detectors.md reports 5 folds)."""
     from transcript_analyzer.evaluation.annomi import evaluate
 
-    table = evaluate(annomi_path(), folds=3)
-    return {(row.code, row.label): row for row in table.itertuples()}
+    steps: list[str] = []
+    table = evaluate(annomi_path(), folds=3, progress=steps.append)
+    scores = {(row.code, row.label): row for row in table.itertuples()}
+    scores["steps"] = steps
+    return scores
+
+
+def test_the_cross_validation_reports_each_step(annomi_scores):
+    assert annomi_scores["steps"][1:] == ["questions: nested 3-fold CV grouped by transcript",
+                                          "reflections: nested 3-fold CV grouped by transcript"]
 
 
 def test_annomi_dev_has_the_documented_shape():

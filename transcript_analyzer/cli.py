@@ -695,6 +695,8 @@ def evaluate(data: str, codes: str | None, data_format: str | None, fmt: str | N
         if fmt != "annomi":
             raise click.UsageError("--human-ceiling and --baseline need AnnoMI data")
         options = {"ceiling": human_ceiling, "baseline": baseline}
+    if fmt in ("annomi", "esconv"):  # minutes of work: say what is being done
+        options["progress"] = lambda message: click.echo(message, err=True)
     click.echo(f"Evaluating {', '.join(wanted)} on {data} ({fmt})"
                + (f" with {folds}-fold grouped CV" if folds else "") + "...", err=True)
     matrix = None

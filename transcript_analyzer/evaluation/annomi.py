@@ -18,7 +18,7 @@ of one session are much alike, so a row-level split would inflate every score.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -158,7 +158,8 @@ def _shipped_protocol(has_model: bool, in_sample: bool) -> str:
 
 
 def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | None = None,
-             nlp=None, ceiling: bool = False, baseline: bool = False) -> pd.DataFrame:
+             nlp=None, ceiling: bool = False, baseline: bool = False,
+             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Per-code P/R/F1/kappa of the detectors against AnnoMI's (voted) human codes.
 
     - without `folds`: the shipped pipeline as it is (its models were trained on AnnoMI dev, so
@@ -171,8 +172,10 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | Non
     - `baseline`: TF-IDF + logistic regression on the turn text, same grouped folds.
 
     The question model's rule features were written while reading AnnoMI dev, so even its
-    cross-validated figure is not fully held out; ESConv is its external check.
+    cross-validated figure is not fully held out; ESConv is its external check. `progress`
+    gets a line per step (the CV takes minutes).
     """
+    say = progress or (lambda message: None)
     from ..nlp import shared_pipeline
     from ..training.cv import GOLD_COLUMN, TrainingSet, head_features, nested_cv_rows
     from .metrics import REPORT_COLUMNS, code_rows
@@ -183,6 +186,7 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | Non
                                   f"choose from {', '.join(CODES)}")
     turns = supporter_turns(load_annomi(path))
     nlp = nlp or shared_pipeline()
+    say(f"running the detectors over {len(turns)} therapist turns")
     docs = turn_docs(turns, nlp)
     dataset = f"annomi:{Path(path).name}"
     rows: list[dict] = []
@@ -194,6 +198,7 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | Non
             continue
         gold = [str(x) for x in turns[GOLD_COLUMN[code]]]
         if folds:
+            say(f"{code}: nested {folds}-fold CV grouped by transcript")
             data = TrainingSet(head_features(code, docs), gold, list(turns["transcript_id"]))
             rows += nested_cv_rows(code, data, folds, dataset)
             continue
@@ -201,8 +206,10 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | Non
         rows += code_rows(gold, [getattr(d._, attribute) for d in docs], code, labels,
                           dataset=dataset, protocol=protocol, **report)
     if baseline:
+        say("TF-IDF baseline")
         rows += tfidf_baseline(turns, codes, folds or 5, dataset)
     if ceiling:
+        say("human ceiling: one annotator against the others")
         rows += human_ceiling(path, codes, dataset)
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 

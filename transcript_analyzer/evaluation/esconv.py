@@ -15,7 +15,7 @@ ESConv labels one strategy per turn, so a turn coded "Affirmation and Reassuranc
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -64,10 +64,11 @@ def load_esconv(path: str | Path) -> pd.DataFrame:
 
 
 def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | None = None,
-             nlp=None) -> pd.DataFrame:
+             nlp=None, progress: Callable[[str], None] | None = None) -> pd.DataFrame:
     """P/R/F1/kappa of each detector against ESConv's strategy labels (binary, per turn).
 
-    Nothing is trained on ESConv, so `folds` does not apply and is ignored.
+    Nothing is trained on ESConv, so `folds` does not apply and is ignored. `progress` gets a
+    line per step.
     """
     from ..nlp import shared_pipeline
     from .metrics import REPORT_COLUMNS, code_rows
@@ -78,6 +79,8 @@ def evaluate(path: str | Path, codes: Sequence[str] = CODES, *, folds: int | Non
                                   f"choose from {', '.join(CODES)}")
     turns = load_esconv(path)
     nlp = nlp or shared_pipeline()
+    if progress:
+        progress(f"running the detectors over {len(turns)} supporter turns")
     contexts = [{"prev_client_text": p, "client_text_lower": c}
                 for p, c in zip(turns["prev_client_text"], turns["client_text_lower"])]
     docs = make_docs(turns["text"], contexts, nlp)
