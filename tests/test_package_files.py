@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -41,3 +43,14 @@ def test_readme_documents_every_score_option():
         names = [o for o in param.opts if o.startswith("--")]
         if names and param.name != "paths":
             assert any(n in " ".join(documented) for n in names), names
+
+
+def test_every_subpackage_is_installed():
+    """`pip install .` installs only the packages pyproject lists: a new subpackage left out
+    works in a checkout and fails on a fresh install (it did, for privacy/ and training/)."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11 and later")
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "transcript_analyzer").rglob("__init__.py")}
+    assert found <= listed, f"not in pyproject's packages: {sorted(found - listed)}"
