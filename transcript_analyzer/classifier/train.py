@@ -4,6 +4,10 @@ The corpus is CSV with at least `text` and `label` (trust_building, neutral, bar
 optional `client_prev` gives the client's previous turn and `source` groups rows that belong
 together (a scenario or a transcript), so that evaluation never splits a group. Detectors are
 run once over the corpus; only the scikit-learn part is fitted per fold.
+
+One module, a little over 500 lines, because it is one protocol: corpus, settings search,
+the nested and authored evaluations, and the fit that is saved, which must use the same folds
+and settings; calibration and the theme head, which stand alone, have their own modules.
 """
 
 from __future__ import annotations
