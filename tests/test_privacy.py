@@ -402,3 +402,22 @@ def test_name_keys_read_the_same_with_windows_line_ends(tmp_path, monkeypatch):
     crlf.write_bytes(resources.data_path("names", _NAME_KEYS).read_bytes().replace(b"\n", b"\r\n"))
     monkeypatch.setattr(resources, "data_path", lambda *parts: crlf)
     assert _name_key_sets() == expected
+
+
+@pytest.mark.parametrize("text, kind, found", [
+    ("just email j.smith at example.org please", "EMAIL", "j.smith at example.org"),
+    ("it's kai_lee [at] example.co.uk", "EMAIL", "kai_lee [at] example.co.uk"),
+    ("ring me on 0 7 7 0 0 9 0 0 1 2 3 tonight", "PHONE", "0 7 7 0 0 9 0 0 1 2 3"),
+    ("my number is 0 7 7 0 0  9 0 0 4 5 6", "PHONE", "0 7 7 0 0  9 0 0 4 5 6"),
+    ("or +44 7 7 0 0 9 0 0 1 2 3", "PHONE", "+44 7 7 0 0 9 0 0 1 2 3"),
+])
+def test_half_spoken_emails_and_spaced_out_numbers_are_found(text, kind, found):
+    assert [(h.kind, h.text) for h in find_pii(text, [])] == [(kind, found)]
+
+
+@pytest.mark.parametrize("text", [
+    "have a look at mind.org.uk", "we met at st.thomas", "I rated it 0 1 2 3 4 5 6 7 8 9 10",
+    "scores were 1 2 3 4 5 6 7 8 9", "room 2 4 6 on floor 3",
+])
+def test_sites_scales_and_counts_are_not_personal_data(text):
+    assert find_pii(text, []) == []

@@ -78,3 +78,33 @@ def test_pii_warnings_are_capped_with_a_summary(tmp_path):
     assert any(f"{n} session(s) in all have possible personal data" in line for line in lines)
     flagged = pd.read_csv(tmp_path / "out" / "sessions.csv")["pii_flags"].notna().sum()
     assert flagged == n
+
+
+def test_redaction_changes_no_score(tmp_path):
+    """Scores come from the original text; only what is written is redacted. A placeholder
+    such as [NAME] scored as text counted as jargon and could move a label."""
+    _, plain = _run(tmp_path / "a")
+    _, redacted = _run(tmp_path / "b", "--redact")
+    for table in ("utterances", "sessions"):
+        a = pd.read_csv(plain / f"{table}.csv")
+        b = pd.read_csv(redacted / f"{table}.csv")
+        numeric = a.select_dtypes("number").columns
+        assert len(numeric) > 5
+        pd.testing.assert_frame_equal(a[numeric], b[numeric])
+        for column in ("trust_label", "trust_theme", "question_type", "reflection_type"):
+            if column in a:
+                assert a[column].fillna("").tolist() == b[column].fillna("").tolist(), column
+    assert "Karen" not in (redacted / "utterances.csv").read_text()
+
+
+def test_words_taken_from_a_turn_are_redacted_with_it():
+    """A rare-word jargon hit can be part of a name or an email; the jargon cells written with
+    a redacted turn lose those words too."""
+    from transcript_analyzer.privacy import find_pii, redact_terms
+
+    text = "Did Siobhan Featherstonehaugh email you from s.featherstonehaugh@example.org?"
+    hits = find_pii(text, ["Dana", "Sam"])
+    assert {h.kind for h in hits} >= {"NAME", "EMAIL"}
+    cell = "Featherstonehaugh; featherstonehaugh; CPN; Siobhan"
+    terms = redact_terms(cell, hits).split("; ")
+    assert terms[2] == "CPN" and all(t in ("[NAME]", "[EMAIL]") for t in terms[:2] + terms[3:])

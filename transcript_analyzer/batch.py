@@ -261,22 +261,41 @@ def unique_id(wanted: str, used: set[str]) -> str:
     return candidate
 
 
-def _prepare(transcript: Transcript, config: ScoringConfig) -> None:
-    """Roles, then the personal-data check (and redaction, before any NLP sees the text)."""
-    from .privacy import find_pii, pii_summary, redact
+def _prepare(transcript: Transcript, config: ScoringConfig) -> dict[int, list]:
+    """Roles, then the personal-data check. Returns, by turn position, the personal data found
+    in each turn: with --redact it is replaced in what is written (`_redact_rows`), never in
+    what is scored, so that redaction cannot change a score (a placeholder such as [NAME]
+    would count as jargon, and move a label)."""
+    from .privacy import find_pii, pii_summary
 
     if config.supporter or not (transcript.metadata.get("role_source")
                                 and all(t.role is not None for t in transcript.turns)):
         assign_roles(transcript, config.supporter)  # else assigned already, and kept
     speakers = transcript.speakers
-    found = []
-    for turn in transcript.turns:
+    found, by_turn = [], {}
+    for position, turn in enumerate(transcript.turns):
         hits = find_pii(turn.text, speakers)
         if hits:
             found.extend(hits)
-            if config.redact:
-                turn.text = redact(turn.text, hits)
+            by_turn[position] = hits
     transcript.metadata["pii_flags"] = pii_summary(found)
+    return by_turn
+
+
+REDACTED_TERM_COLUMNS = ("jargon_terms", "jargon_alternatives")
+
+
+def _redact_rows(rows: list[dict], by_turn: dict[int, list]) -> None:
+    """Replace personal data in the text each row carries: the turn, and the words taken from
+    it (its jargon terms, which a rare-word rule may have found in a name)."""
+    from .privacy import redact, redact_terms
+
+    for position, hits in by_turn.items():
+        row = rows[position]
+        row["text"] = redact(row["text"], hits)
+        for column in REDACTED_TERM_COLUMNS:
+            if row.get(column):
+                row[column] = redact_terms(row[column], hits)
 
 
 def _session(transcript: Transcript, rows: list[dict], classifier: Any) -> dict:
@@ -296,9 +315,10 @@ def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
     """Outcomes for a batch, in order. One transcript's failure never loses the others."""
     outcomes: list[Outcome | None] = [None] * len(transcripts)
     ready: list[int] = []
+    personal: dict[int, dict[int, list]] = {}
     for i, transcript in enumerate(transcripts):
         try:
-            _prepare(transcript, config)
+            personal[i] = _prepare(transcript, config)
             ready.append(i)
         except TranscriptAnalyzerError as exc:
             outcomes[i] = Outcome([], None, error_row(exc, transcript.source))
@@ -311,6 +331,8 @@ def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
         try:
             rows = annotated[position] if annotated is not None else \
                 annotate_batch([transcript], nlp, classifier)[0]
+            if config.redact:
+                _redact_rows(rows, personal[i])
             outcomes[i] = Outcome([{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows],
                                   _session(transcript, rows, classifier), None)
         except Exception as exc:

@@ -49,7 +49,7 @@ from .names import find_names
 from .national_ids import find_national_ids
 from .phones import find_phones
 
-__all__ = ["find_pii", "redact", "pii_summary", "PiiHit", "KINDS", "PLACEHOLDERS",
+__all__ = ["find_pii", "redact", "redact_terms", "pii_summary", "PiiHit", "KINDS", "PLACEHOLDERS",
            "DOB_MIN_YEARS_AGO"]
 
 _DIGIT = re.compile(r"\d")
@@ -122,6 +122,17 @@ def redact(text: str, hits: list[PiiHit]) -> str:
         position = hit.end
     out.append(text[position:])
     return "".join(out)
+
+
+def redact_terms(cell: str, hits: Iterable[PiiHit]) -> str:
+    """`cell` (a list of words taken from a turn, such as its jargon terms) with every word of
+    the turn's personal data replaced by the hit's placeholder: a rare-word detector may have
+    picked out a surname or part of an email on its own, away from the context that found it."""
+    for hit in sorted(hits, key=lambda h: -len(h.text)):
+        for part in {hit.text, *re.findall(r"\w{3,}", hit.text)}:
+            cell = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", PLACEHOLDERS[hit.kind], cell,
+                          flags=re.IGNORECASE)
+    return cell
 
 
 def pii_summary(hits: Iterable[PiiHit]) -> str:

@@ -1,5 +1,6 @@
-"""Written and spoken email addresses (``EMAIL``): written addresses (``name@example.org``) and
-spoken ones (``karen dot lee at example dot com``).
+"""Written and spoken email addresses (``EMAIL``): written addresses (``name@example.org``),
+spoken ones (``karen dot lee at example dot com``) and half-spoken ones, written but for the
+"at" (``j.smith at example.org``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ _SPOKEN_EMAIL = re.compile(
     r"\b(?P<local>[a-z0-9][\w+-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w+-]*)*)"
     r"\s+(?:at|\[at\]|\(at\))\s+"
     r"(?P<domain>[a-z0-9][\w-]*(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _SPOKEN_TLD + r")\b",
+    re.IGNORECASE)
+_HALF_SPOKEN_EMAIL = re.compile(
+    r"(?<![\w.+-])(?P<local>[a-z0-9][\w+.'-]*)\s+(?:at|\[at\]|\(at\))\s+"
+    r"(?P<domain>[a-z0-9][\w-]*(?:\.[a-z0-9-]+)*\.(?:co|" + _SPOKEN_TLD[3:-1] + r"))\b",
     re.IGNORECASE)
 # Words that stand before "at" in ordinary speech ("have a look at mind dot org dot uk").
 _NOT_EMAIL_LOCAL = frozenset("""
@@ -35,6 +40,12 @@ def find_emails(text: str, lower: str) -> list[PiiHit]:
             local = m.group("local")
             parts = local.lower().split()
             if len(parts) == 1 and (parts[0] in _NOT_EMAIL_LOCAL or len(parts[0]) < 2):
+                continue
+            hits.append(PiiHit(m.start(), m.end(), m.group(), "EMAIL"))
+    if " at " in lower or "[at]" in lower or "(at)" in lower:
+        for m in _HALF_SPOKEN_EMAIL.finditer(text):
+            local = m.group("local").lower()
+            if local in _NOT_EMAIL_LOCAL or len(local) < 2:
                 continue
             hits.append(PiiHit(m.start(), m.end(), m.group(), "EMAIL"))
     return hits

@@ -1,8 +1,9 @@
 """Phone numbers, written and read out as words (``PHONE``): UK numbers (``07700 900123``,
 ``(020) 7946 0018``, ``+44 (0)7700 900 312``), North American numbers (``(201) 555-0123``,
 ``1-800-555-0199``, ``555-0142``), other international numbers with ``+`` or ``00``, and UK
-numbers read out as words (``oh seven seven ...``). Times, years, money, dosages, counts and
-short service numbers (999, 111, 116 123) do not count.
+numbers read out as words (``oh seven seven ...``), and UK numbers typed a digit at a time
+(``0 7 7 0 0 9 0 0 1 2 3``). Times, years, money, dosages, counts and short service numbers
+(999, 111, 116 123) do not count.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _PHONE = re.compile(r"""
     )
     (?![\w%£$€/]|[.,:]\d)
 """, re.VERBOSE)
+# one digit, then single digits each after one or two spaces: "0 7 7 0 0 9 0 0 1 2 3"
+_SPACED_DIGITS = re.compile(r"(?<![\w+£$€#.,/:-])(?:\+[ \t]?4[ \t]?4|\d)(?:[ \t]{1,2}\d){8,13}"
+                            r"(?![\w%£$€/]|[.,:]\d)")
 _DIGIT_WORDS = {"oh": 1, "o": 1, "zero": 1, "nought": 1, "one": 1, "two": 1, "three": 1,
                 "four": 1, "five": 1, "six": 1, "seven": 1, "eight": 1, "nine": 1}
 _SPOKEN_PHONE = re.compile(
@@ -58,6 +62,12 @@ def find_phones(text: str, lower: str, has_digit: bool) -> list[PiiHit]:
             else:
                 ok = True
             if ok:
+                hits.append(PiiHit(m.start(), m.end(), m.group(), "PHONE"))
+        for m in _SPACED_DIGITS.finditer(text):
+            digits = re.sub(r"\D", "", m.group())
+            counting = all(abs(int(a) - int(b)) == 1 for a, b in zip(digits, digits[1:]))
+            if not counting and ((digits.startswith("0") and len(digits) in (10, 11)) or (
+                    m.group().startswith("+") and len(digits) == 12)):  # a scale is not a phone
                 hits.append(PiiHit(m.start(), m.end(), m.group(), "PHONE"))
     if " oh " in lower or "zero" in lower or "plus four four" in lower or lower.startswith("oh "):
         for m in _SPOKEN_PHONE.finditer(text):
