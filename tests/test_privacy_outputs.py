@@ -108,3 +108,19 @@ def test_words_taken_from_a_turn_are_redacted_with_it():
     cell = "Featherstonehaugh; featherstonehaugh; CPN; Siobhan"
     terms = redact_terms(cell, hits).split("; ")
     assert terms[2] == "CPN" and all(t in ("[NAME]", "[EMAIL]") for t in terms[:2] + terms[3:])
+
+
+def test_error_messages_quoting_the_input_are_redacted(tmp_path):
+    """A line that does not parse is quoted in the error: with --redact, the personal data in
+    the quote is gone from errors.csv, stderr and the report index."""
+    write(tmp_path / "in" / "bad.vtt", "WEBVTT\n\n00:00:01.000 --> ring jo.bloggs@example.com "
+          "or 07700 900123\nSam: hi\n")
+    write(tmp_path / "in" / "pii.txt", SESSION)
+    html = tmp_path / "html"
+    result = CliRunner().invoke(main, ["score", str(tmp_path / "in"), "--out", str(tmp_path / "o"),
+                                       "-j", "1", "--redact", "--html-dir", str(html)])
+    assert result.exit_code == 1, result.output
+    errors = (tmp_path / "o" / "errors.csv").read_text()
+    assert "broken caption timestamp" in errors and "[EMAIL]" in errors
+    for text in (errors, result.output, (html / "index.html").read_text()):
+        assert "jo.bloggs@example.com" not in text and "07700 900123" not in text

@@ -126,7 +126,22 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
                                                config.render)
                 outcome.n_rendered, outcome.utterances = len(outcome.utterances), []
             outcomes.append(outcome)
+    if config.redact:
+        for outcome in outcomes:
+            if outcome.error is not None:
+                _redact_error(outcome.error)
     return outcomes
+
+
+def _redact_error(error: dict[str, Any]) -> None:
+    """An error message can quote the input (a line that did not parse): with --redact the
+    personal data in the quote is replaced, as in the turn text."""
+    from .privacy import find_pii, redact
+
+    message = str(error.get("error") or "")
+    hits = find_pii(message, [])
+    if hits:
+        error["error"] = redact(message, hits)
 
 
 def _warm_up(config: ScoringConfig) -> None:
