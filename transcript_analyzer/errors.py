@@ -27,8 +27,13 @@ class TranscriptReadError(TranscriptAnalyzerError):
         self.line = line
         if code:
             self.code = code
-        where = f"{source}, line {line}" if line is not None else source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(located(source, reason, line))
+
+
+def located(source: str, reason: str, line: int | None = None) -> str:
+    """"SOURCE, line N: REASON", the form of every error that points into a file."""
+    where = f"{source}, line {line}" if line is not None else source
+    return f"{where}: {reason}"
 
 
 class UnsupportedFormatError(TranscriptReadError):
@@ -93,8 +98,7 @@ class SessionsMetaError(UsageError):
     def __init__(self, source: str, reason: str, line: int | None = None):
         self.source = source
         self.line = line
-        where = f"{source}, line {line}" if line is not None else source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(located(source, reason, line))
 
 
 class ForeignFileError(UsageError):

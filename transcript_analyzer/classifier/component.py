@@ -14,9 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..extensions import DOC_EXTENSIONS  # noqa: F401  (registers the ta_* attributes)
+from ..nlp import DETECTORS  # importing nlp registers the ta_* detector factories
 from .features import turn_features
-
-DETECTORS = ("ta_questions", "ta_reflections", "ta_jargon", "ta_behaviours")
 
 for _name in ("ta_trust_label", "ta_trust_confidence", "ta_trust_theme"):
     if not Doc.has_extension(_name):
@@ -63,8 +62,6 @@ class TrustComponent:
 def make_trust_component(nlp: Language, name: str, model_dir: str | None,
                          allow_modified_model: bool) -> TrustComponent:
     """Adds the detectors it reads (and a sentencizer) when the pipeline lacks them."""
-    from .. import detectors  # noqa: F401  (registers the ta_* detector factories)
-
     if "sentencizer" not in nlp.pipe_names and "senter" not in nlp.pipe_names \
             and "parser" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)

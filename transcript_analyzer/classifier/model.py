@@ -236,11 +236,11 @@ class TrustModel:
         best = self._calibrate(decision).argmax(axis=1)
         proba = (self._calibrate(decision, "confidence") if "confidence_a" in self.arrays
                  else self._calibrate(decision))
-        out = []
-        for r, i in enumerate(best):
-            label = self.classes[i]
-            columns = self.theme_columns[label]
-            theme = (self.themes[int(columns[scores[r, columns].argmax()]) - len(self.classes)][0]
-                     if len(columns) else "")
-            out.append((label, float(round(min(1.0, proba[r, i]), 4)), theme))
-        return out
+        themes = np.full(len(rows), "", dtype=object)
+        for i, label in enumerate(self.classes):  # per label: its own theme columns only
+            columns, members = self.theme_columns[label], best == i
+            if len(columns) and members.any():
+                picked = columns[scores[np.ix_(members, columns)].argmax(axis=1)]
+                themes[members] = [self.themes[c - len(self.classes)][0] for c in picked]
+        confidence = np.round(np.minimum(1.0, proba[np.arange(len(rows)), best]), 4)
+        return [(self.classes[i], float(c), str(t)) for i, c, t in zip(best, confidence, themes)]
