@@ -133,6 +133,25 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
     return outcomes
 
 
+def lost_batch(batch: list[BatchItem | FileItem], reason: str) -> list[Outcome]:
+    """Error outcomes for a batch whose worker died even when it ran alone: every input it held
+    is listed in errors, and the run goes on with the others."""
+    from .errors import WorkerLostError
+
+    outcomes = []
+    for item in batch:
+        if isinstance(item, dict):  # an error found while reading: it stands
+            outcomes.append(Outcome([], None, item, item["source"], item.get("sha256", "")))
+            continue
+        source = item.source
+        exc = WorkerLostError(source, f"could not be scored: {reason} while scoring it, with "
+                              "no other input in the same process. If it is very large, "
+                              "memory may have run out: try -j 1, or split the file")
+        sha = item.metadata.get("sha256", "") if isinstance(item, Transcript) else ""
+        outcomes.append(Outcome([], None, error_row(exc, source), source, sha))
+    return outcomes
+
+
 def _redact_error(error: dict[str, Any]) -> None:
     """An error message can quote the input (a line that did not parse): with --redact the
     personal data in the quote is replaced, as in the turn text."""

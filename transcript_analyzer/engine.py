@@ -35,14 +35,19 @@ def _ordered(submit: Callable[[B], Any], batches: Iterable[B], window: int,
 
 def run_local(batches: Iterable[B], work: Callable[[B], R], jobs: int = 1, *,
               in_process: Callable[[B], R] | None = None,
-              before_fork: Callable[[], contextlib.AbstractContextManager] | None = None
-              ) -> Iterator[R]:
+              before_fork: Callable[[], contextlib.AbstractContextManager] | None = None,
+              on_lost: Callable[[B, str], R] | None = None) -> Iterator[R]:
     """`work(batch)` for each batch, in this process (jobs=1, or when everything fits one
     batch) or in a pool of `jobs` worker processes.
 
     `in_process` (default `work`) is what runs here instead, and may hold what does not pickle,
     such as a caller's pipeline. On POSIX, `before_fork()` is entered before the workers fork and
     left when they are done, so that what it loads is shared with them copy-on-write.
+
+    A worker that dies (the out-of-memory killer, a signal) breaks the whole pool. The batches
+    it held are then run again, each alone in a fresh worker, so that one input that kills its
+    worker cannot take the others with it; a batch whose worker dies again becomes
+    `on_lost(batch, reason)` (or a `WorkerLostError` without `on_lost`), and the run goes on.
     """
     batches = iter(batches)
     head = list(itertools.islice(batches, 2))
@@ -52,14 +57,145 @@ def run_local(batches: Iterable[B], work: Callable[[B], R], jobs: int = 1, *,
             yield run(batch)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     fork = os.name == "posix"
     context = multiprocessing.get_context("fork" if fork else "spawn")
     prepared = before_fork() if fork and before_fork else contextlib.nullcontext()
-    with prepared, ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from _ordered(lambda b: pool.submit(work, b), itertools.chain(head, batches),
-                            window=jobs * 2, result=lambda f: f.result())
+    with prepared:
+        yield from _pooled(itertools.chain(head, batches), work, jobs, context, on_lost)
+
+
+def _pooled(batches: Iterator[B], work: Callable[[B], R], jobs: int, context: Any,
+            on_lost: Callable[[B, str], R] | None) -> Iterator[R]:
+    """The pool part of `run_local`: results in submission order, a dead worker survived."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    window = jobs * 2
+    pending: deque = deque()
+    pool = _pool(jobs, context)
+    try:
+        for batch in itertools.chain(batches, [None]):
+            if batch is not None:
+                try:
+                    pending.append((batch, pool.submit(work, batch)))
+                except BrokenProcessPool:  # a worker died since the last look
+                    pending.append((batch, None))
+            while pending and (batch is None or len(pending) >= window):
+                lost, future = pending.popleft()
+                try:
+                    if future is not None:
+                        yield future.result()
+                        continue
+                except BrokenProcessPool:
+                    pass
+                reason = _death(pool)
+                _stop(pool)
+                for again in [lost, *(b for b, _ in pending)]:
+                    yield _alone(again, work, context, on_lost, reason)
+                pending.clear()
+                pool = _pool(jobs, context)
+        pool.shutdown(wait=True)
+    finally:
+        _stop(pool)  # an exception or an abandoned generator: no worker outlives the run
+
+
+def _pool(jobs: int, context: Any) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _alone(batch: B, work: Callable[[B], R], context: Any,
+           on_lost: Callable[[B, str], R] | None, reason: str) -> R:
+    """`work(batch)` in a worker of its own: the way to learn whether this batch kills one.
+
+    When it does and the batch is a list (whose result is a list, as `score_batch`'s is), its
+    items are run one at a time, so that only the item that kills its worker is lost.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(1, context)
+    try:
+        try:
+            return pool.submit(work, batch).result()
+        except BrokenProcessPool:
+            reason = _death(pool) or reason
+        if not (isinstance(batch, list) and len(batch) > 1):
+            return _lost(batch, on_lost, reason)
+        results: list = []
+        for item in batch:
+            _stop(pool)
+            pool = _pool(1, context)
+            try:
+                results.extend(pool.submit(work, [item]).result())
+            except BrokenProcessPool:
+                results.extend(_lost([item], on_lost, _death(pool) or reason))
+        return results  # type: ignore[return-value]
+    finally:
+        _stop(pool)
+
+
+def _lost(batch: Any, on_lost: Callable[[Any, str], Any] | None, reason: str) -> Any:
+    if on_lost is None:
+        from .errors import WorkerLostError
+
+        raise WorkerLostError("<batch>", reason)
+    return on_lost(batch, reason)
+
+
+def _death(pool: Any) -> str:
+    """How a pool's worker ended, for the error row: a signal (9 is what the out-of-memory
+    killer sends) or an exit status."""
+    import signal
+
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.join(timeout=0.2)
+        code = process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = " (the out-of-memory killer sends it)" if name == "SIGKILL" else ""
+            return f"its worker process was killed by {name}{hint}"
+        if code:
+            return f"its worker process exited with status {code}"
+    return "its worker process stopped unexpectedly"
+
+
+def _stop(pool: Any) -> None:
+    """Shut a pool down without waiting on its work, and kill what is left of its workers.
+
+    `ProcessPoolExecutor` waits for a worker that never exits when another has died (Python
+    3.11), and leaves workers running when its owner is interrupted; `_processes` is the only
+    handle on them, so it is read defensively.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
+    # Waiting is safe once every worker is dead, and must happen: shutdown(wait=False) leaves
+    # the pool's thread to fail at interpreter exit with a traceback (Python 3.11).
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: leave SIGINT to the parent (which stops the pool) and SIGTERM at its
+    default (a handler inherited through fork must not make a worker ignore it), and exit when
+    the parent is gone, so a killed run leaves no process behind."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # Seconds to wait for a scheduler: dask's default (30 s, retrying a refused connection) looks

@@ -66,6 +66,13 @@ class MalformedTranscriptError(TranscriptReadError):
     code = "E106"
 
 
+class WorkerLostError(TranscriptReadError):
+    """The worker process scoring an input died (the out-of-memory killer, a signal), twice:
+    once with other inputs and once with this input alone."""
+
+    code = "E107"
+
+
 class ModelError(TranscriptAnalyzerError):
     """The trust model is missing, corrupt or does not match its recorded hash."""
 

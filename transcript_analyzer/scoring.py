@@ -24,6 +24,7 @@ from .batch import (
     ScoringConfig,
     error_row,
     loaded_for_workers,
+    lost_batch,
     read_one,
     score_batch,
     source_name,
@@ -186,7 +187,8 @@ def _run_batches(batches: Iterable[list[BatchItem | FileItem]], config: ScoringC
         results = run_local(
             batches, work, jobs,
             in_process=partial(score_batch, config=config, nlp=nlp, classifier=classifier),
-            before_fork=partial(loaded_for_workers, config, nlp, classifier))
+            before_fork=partial(loaded_for_workers, config, nlp, classifier),
+            on_lost=lost_batch)
     for outcomes in results:
         yield from outcomes
 
