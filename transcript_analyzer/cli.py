@@ -266,6 +266,13 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         run.abandon(exc)
         if isinstance(exc, UsageError):  # e.g. an unreachable scheduler: nothing was scored
             raise click.UsageError(str(exc)) from None
+        if isinstance(exc, OSError):  # a full disk, a folder that went away
+            folders = " and ".join(x for x in (out_dir, html_dir) if x)
+            raise click.ClickException(
+                f"cannot write the outputs to {folders}: {exc.strerror or exc}. Nothing was "
+                "replaced: the previous outputs there are as they were, and this run's partial "
+                "files were removed. Free some space (or choose another --out) and run the "
+                "command again.") from None
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise

@@ -39,6 +39,9 @@ class NoReports:
     def add_error(self, *args: object) -> None:
         pass
 
+    def prepare(self, *args: object) -> None:
+        pass
+
     def commit(self, *args: object) -> None:
         pass
 
@@ -130,19 +133,27 @@ class ScoreRun:
             reports.abort()
         else:
             reports.check()  # a report would replace a user's file: nothing is committed
+            reports.prepare(skipped, ignored)  # all writing first, so a full disk fails here
             self.written = outputs.commit()
             reports.commit(skipped, ignored)
 
     def abandon(self, exc: BaseException) -> None:
         """After `exc` stopped the run: a usage error (nothing was scored, e.g. an unreachable
-        scheduler) discards the partial outputs; anything else keeps them for `--resume`."""
+        scheduler) or a failed write discards the partial outputs; anything else keeps them
+        for `--resume`. The previous outputs are untouched either way."""
         from .errors import UsageError
 
-        if isinstance(exc, UsageError):
+        try:
+            # A write that failed (a full disk) leaves no checkpoint worth resuming from, and
+            # the space the partial tables hold is better given back.
+            if isinstance(exc, (UsageError, OSError)):
+                self.outputs.abort()
+            else:
+                self.outputs.interrupt()
+        except OSError:
             self.outputs.abort()
-        else:
-            self.outputs.interrupt()
-        self.reports.abort()
+        finally:
+            self.reports.abort()
 
 
 class stop_on_sigterm:

@@ -617,11 +617,10 @@ class OutputSet:
 
     def abort(self) -> None:
         """Stop and discard this run's partial output; earlier outputs are untouched."""
-        for writer in self.writers.values():
+        for handle in [*self.writers.values(), self._checkpoint]:
             try:
-                writer.close()
-            except OSError:
+                handle.close()
+            except OSError:  # a full disk: what was not written is discarded anyway
                 pass
-        self._checkpoint.close()
         shutil.rmtree(self.partial, ignore_errors=True)
         self._lock.release()

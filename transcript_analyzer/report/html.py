@@ -222,6 +222,7 @@ class ReportWriter:
         self.links: list[str] = []
         self.errors: list[dict] = []
         self._taken: set[str] = {"index.html"}
+        self._prepared = False
 
     def add(self, utterances, session: Mapping) -> str:
         """Render one transcript's report from its utterance rows and session row."""
@@ -244,11 +245,20 @@ class ReportWriter:
         check_ours(self.out_dir, [*self.links, "index.html"], legacy=html_is_ours,
                    what="--html-dir")
 
-    def commit(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
-               ) -> dict[str, Path]:
-        """Write `index.html` and move every report into `out_dir`; returns id -> path."""
+    def prepare(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
+                ) -> None:
+        """Write `index.html` into the staging folder: after this, committing only renames,
+        so a full disk fails before the tables of the same run are moved into place."""
         write_html(self.staging / "index.html",
                    render_index(self.sessions, self.links, self.errors, skipped, ignored))
+        self._prepared = True
+
+    def commit(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
+               ) -> dict[str, Path]:
+        """Write `index.html` (unless prepared) and move every report into `out_dir`; returns
+        id -> path."""
+        if not self._prepared:
+            self.prepare(skipped, ignored)
         self.check()
         record(self.out_dir, [*self.links, "index.html"])
         written: dict[str, Path] = {}
