@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,10 @@ class Outcome:
     sha256: str = ""
     rendered: Any = None
     n_rendered: int = 0
+    # With --redact: the entries of the pseudonym map (kind, pseudonym, original, transcript
+    # pseudonym), and the real path and id a --sessions-meta manifest knows the session by.
+    pseudonyms: list[tuple[str, str, str, str]] = field(default_factory=list)
+    real: tuple[str, str] | None = None  # the session's real (source, transcript_id)
 
 
 # A batch item is a Transcript to score, or an error dict already found while reading.
@@ -75,16 +79,16 @@ _STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
 def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
     """The pipeline and classifier for `config`: the ones passed in, else built once per
     process and cached."""
-    if nlp is None or classifier is None:
-        if config not in _STATE:
-            from .classifier import load_classifier
-            from .nlp import shared_pipeline
+    if nlp is not None and classifier is not None:
+        return nlp, classifier
+    if config not in _STATE:  # the defaults only: what a caller passed is not cached
+        from .classifier import load_classifier
+        from .nlp import shared_pipeline
 
-            _STATE[config] = (nlp or shared_pipeline(),
-                              classifier or load_classifier(config.model_dir, config.trust_model))
-        cached_nlp, cached_classifier = _STATE[config]
-        nlp, classifier = nlp or cached_nlp, classifier or cached_classifier
-    return nlp, classifier
+        _STATE[config] = (shared_pipeline(), load_classifier(config.model_dir,
+                                                             config.trust_model))
+    cached_nlp, cached_classifier = _STATE[config]
+    return nlp or cached_nlp, classifier or cached_classifier
 
 
 def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
@@ -129,11 +133,12 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
     if config.redact:
         for outcome in outcomes:
             if outcome.error is not None:
-                _redact_error(outcome.error)
+                outcome.error = redact_error(outcome.error)
     return outcomes
 
 
-def lost_batch(batch: list[BatchItem | FileItem], reason: str) -> list[Outcome]:
+def lost_batch(batch: list[BatchItem | FileItem], reason: str, redact: bool = False
+               ) -> list[Outcome]:
     """Error outcomes for a batch whose worker died even when it ran alone: every input it held
     is listed in errors, and the run goes on with the others."""
     from .errors import WorkerLostError
@@ -148,19 +153,23 @@ def lost_batch(batch: list[BatchItem | FileItem], reason: str) -> list[Outcome]:
                               "no other input in the same process. If it is very large, "
                               "memory may have run out: try -j 1, or split the file")
         sha = item.metadata.get("sha256", "") if isinstance(item, Transcript) else ""
-        outcomes.append(Outcome([], None, error_row(exc, source), source, sha))
+        error = error_row(exc, source)
+        outcomes.append(Outcome([], None, redact_error(error) if redact else error, source, sha))
     return outcomes
 
 
-def _redact_error(error: dict[str, Any]) -> None:
-    """An error message can quote the input (a line that did not parse): with --redact the
-    personal data in the quote is replaced, as in the turn text."""
+def redact_error(error: dict[str, Any]) -> dict[str, Any]:
+    """An error row as --redact writes it: its source a pseudonym, in the message too, and the
+    personal data in what the message quotes of the input (a line that did not parse)
+    replaced, as in the turn text."""
     from .privacy import find_pii, redact
+    from .privacy.pseudonyms import pseudonymise_error
 
+    source = str(error.get("source") or "")
     message = str(error.get("error") or "")
-    hits = find_pii(message, [])
-    if hits:
-        error["error"] = redact(message, hits)
+    parts = message.split(source) if source else [message]  # the path is renamed, not searched
+    parts = [redact(part, hits) if (hits := find_pii(part, [])) else part for part in parts]
+    return pseudonymise_error({**error, "error": source.join(parts)})
 
 
 def _warm_up(config: ScoringConfig) -> None:
@@ -365,10 +374,18 @@ def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
         try:
             rows = annotated[position] if annotated is not None else \
                 annotate_batch([transcript], nlp, classifier)[0]
+            session = _session(transcript, rows, classifier)
+            utterances = [{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows]
+            outcomes[i] = Outcome(utterances, session, None)
             if config.redact:
-                _redact_rows(rows, personal[i])
-            outcomes[i] = Outcome([{c: r.get(c) for c in UTTERANCE_COLUMNS} for r in rows],
-                                  _session(transcript, rows, classifier), None)
+                from .privacy.pseudonyms import pseudonymise_rows, pseudonymise_session
+
+                _redact_rows(utterances, personal[i])
+                outcome = outcomes[i]
+                outcome.pseudonyms = pseudonymise_rows(
+                    utterances, transcript.source, transcript.id, transcript.speakers)
+                outcome.real = (transcript.source, transcript.id)
+                outcome.session = pseudonymise_session(session, transcript.speakers)
         except Exception as exc:
             outcomes[i] = Outcome([], None, error_row(unexpected_error(transcript.source, exc),
                                                       transcript.source))

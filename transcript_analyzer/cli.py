@@ -19,6 +19,7 @@ import click
 from . import __version__
 
 if TYPE_CHECKING:
+    from .scoring import Names
     from .session_meta import SessionsMeta
     from .writers import OutputSet
 
@@ -146,6 +147,10 @@ def main() -> None:
               "already scored with the same content (sha256) are kept and skipped, failed ones "
               "are retried, the rest appended. CSV and JSONL output only.")
 @redact_option
+@click.option("--redact-map", "redact_map", metavar="FILE.csv", type=click.Path(dir_okay=False),
+              help="With --redact: also write the mapping from pseudonyms (file-…, t-…, "
+              "Speaker N) back to the real file names, ids and speaker labels. Keep it apart "
+              "from the outputs you share.")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on stderr: a live bar on a terminal, otherwise a plain line "
               "every few seconds (inputs done, words per second, time left). Default: on "
@@ -160,7 +165,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
           model_dir: str | None, trust_model: bool, jobs: int | None,
           engine: str, scheduler: str | None, resume: bool, redact: bool,
           progress: bool | None, html_dir: str | None = None,
-          sessions_meta: str | None = None) -> None:
+          sessions_meta: str | None = None, redact_map: str | None = None) -> None:
     """Score transcripts in PATH... (files, folders searched recursively, or - for stdin).
 
     Writes one row per turn to utterances.csv, one row per transcript to sessions.csv, and one
@@ -182,12 +187,13 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     from .runs import ScoreRun, run_options, stop_on_sigterm
     from .scoring import (
         STDIN,
+        Names,
         content_hashes,
         ids_as_a_fresh_run,
         iter_outcomes,
         plan_inputs,
     )
-    from .writers import RESUMABLE, OutputSet
+    from .writers import RESUMABLE, OutputSet, check_map_target
 
     if STDIN in paths and not input_format:
         raise click.UsageError("reading '-' (stdin) needs --input-format")
@@ -195,7 +201,10 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         raise click.UsageError("--scheduler needs --engine dask")
     if resume and fmt not in RESUMABLE:
         raise click.UsageError(f"--resume works with {' and '.join(RESUMABLE)} output")
+    if redact_map and not redact:
+        raise click.UsageError("--redact-map needs --redact")
     plan = plan_inputs(paths, input_format, exclude=(out_dir, html_dir))
+    names = Names(plan, redact)
     if plan.missing:
         raise click.UsageError("no such file or folder: " + ", ".join(plan.missing))
     if not plan.items:
@@ -204,9 +213,9 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
     for note in plan.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {names.text(note)}", err=True)
     for path, reason in plan.ignored:
-        click.echo(f"skipped: {path}: {reason}", err=True)
+        click.echo(f"skipped: {names.text(path)}: {names.text(reason)}", err=True)
     manifest = _read_sessions_meta(sessions_meta)
     if manifest is not None:  # a manifest kept beside the transcripts is not one of them
         plan.items = [(p, f) for p, f in plan.items if not manifest.is_file(p)]
@@ -216,16 +225,20 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
     config = ScoringConfig(supporter=supporter, model_dir=model_dir, trust_model=trust_model,
                            redact=redact, render=None if html_dir else fmt)
-    options = run_options(version=__version__, redact=redact, supporter=supporter,
+    options = run_options(version=__version__, redact=redact,
+                          supporter=names.option(supporter),
                           input_format=input_format, max_turn_words=max_turn_words,
                           max_file_mb=max_file_mb, model=classifier_fingerprint(model_dir),
                           sessions_meta_sha256=file_sha256(sessions_meta) if sessions_meta
                           else None)
     reports = _html_reports(html_dir)
     try:
+        if redact_map:
+            check_map_target(redact_map)
         outputs = OutputSet(out_dir, fmt,
-                            resume=content_hashes(plan, stdin) if resume else None,
-                            check_ids=lambda kept: ids_as_a_fresh_run(plan, input_format, kept),
+                            resume=names.keys(content_hashes(plan, stdin)) if resume else None,
+                            check_ids=lambda kept: ids_as_a_fresh_run(
+                                plan, input_format, kept, rename=names),
                             options=options,
                             extra_session_columns=manifest.columns if manifest else ())
     except OSError as exc:
@@ -234,7 +247,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     except UsageError as exc:  # another run holds --out, or --resume with other options
         reports.abort()
         raise click.UsageError(str(exc)) from None
-    run = ScoreRun(outputs, reports, manifest)
+    run = ScoreRun(outputs, reports, manifest, redact=redact, redact_map=redact_map)
     dates_warned: set[str] = set()
 
     def on_session(session: dict) -> None:
@@ -251,8 +264,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,
-                                     skip=outputs.skip, limits=limits,
-                                     kept_ids=outputs.kept_ids)
+                                     skip=names.originals(outputs.skip), limits=limits,
+                                     kept_ids=names.kept_ids(outputs.kept_ids))
             run.write(outcomes, todo, on_progress, on_session, on_error)
         run.finish(plan.skipped, plan.ignored)
     except KeyboardInterrupt as exc:
@@ -285,7 +298,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         click.echo(f"warning: {run.with_pii} session(s) in all have possible personal data; the "
                    f"pii_flags column of sessions.{fmt} lists them; {_pii_advice(redact)}",
                    err=True)
-    _warn_unmatched(manifest, sessions_meta, outputs)
+    _warn_unmatched(manifest, sessions_meta, outputs, names)
     click.echo(
         f"{len(plan.items)} input(s) found: {run.scored} scored "
         f"({sessions} session(s)), {len(run.failed_sources)} failed"
@@ -376,12 +389,15 @@ def _read_sessions_meta(path: str | None):
 
 
 def _warn_unmatched(manifest: SessionsMeta | None, path: str | None,
-                    outputs: OutputSet) -> None:
+                    outputs: OutputSet, names: Names) -> None:
     """Say how many manifest rows matched no session, counting those of the sessions that
     --resume kept (they were matched when first scored) as matched."""
     if manifest is None:
         return
-    manifest.note_kept({source: outputs.kept_ids.get(source, []) for source in outputs.skip})
+    if names.redact:  # kept rows hold pseudonyms: match the kept inputs by their real path
+        manifest.note_kept({source: [""] for source in names.originals(outputs.skip)})
+    else:
+        manifest.note_kept({s: outputs.kept_ids.get(s, []) for s in outputs.skip})
     if manifest.unmatched:
         click.echo(f"warning: {manifest.unmatched} row(s) of {path} matched no scored "
                    "session", err=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .batch import Outcome
+from .privacy.pseudonyms import source_pseudonym
 from .scoring import track_progress
+from .writers import write_pseudonym_map
 
 Progress = Callable[[int, int], None]
 
@@ -63,6 +65,11 @@ class ScoreRun:
     failed_sources: set[str] = field(default_factory=set)
     kept_previous: bool = False
     written: dict[str, Any] = field(default_factory=dict)
+    # --redact: sources, ids and speaker labels are written as pseudonyms
+    # (privacy/pseudonyms.py); `redact_map` is where the mapping back goes, when asked for.
+    redact: bool = False
+    redact_map: Any = None
+    _map: list[tuple[str, str, str, str]] = field(default_factory=list)
     # The input being written, with counts only: keeping its outcomes would hold all of a
     # long input's rows until it ends.
     _current: dict[str, Any] = field(default_factory=dict)
@@ -90,7 +97,12 @@ class ScoreRun:
             self.outputs["utterances"].write_rendered(outcome.rendered, outcome.n_rendered)
             if outcome.session is not None:
                 self._write_session(outcome, on_progress, on_session)
+            if self.redact_map is not None:
+                self._map.extend(outcome.pseudonyms)
             if outcome.error is not None:
+                if self.redact_map is not None:
+                    self._map.append(("source", source_pseudonym(outcome.source),
+                                      outcome.source, ""))
                 self.outputs["errors"].write([outcome.error])
                 self.reports.add_error(outcome.error)
                 self.failed_sources.add(outcome.error["source"])
@@ -102,7 +114,7 @@ class ScoreRun:
     def _write_session(self, outcome: Outcome, on_progress: Any,
                        on_session: Callable[[dict], None] | None) -> None:
         if self.manifest is not None:
-            outcome.session = self.manifest.apply(outcome.session)
+            outcome.session = self.manifest.apply(outcome.session, outcome.real)
         session = outcome.session
         if on_progress is not None:
             on_progress.add_words(session["supporter_words"] + session["client_words"])
@@ -118,7 +130,8 @@ class ScoreRun:
     def _input_done(self) -> None:
         current = self._current
         if current:
-            self.outputs.input_done(current["source"], current["sha256"],
+            source = source_pseudonym(current["source"]) if self.redact else current["source"]
+            self.outputs.input_done(source, current["sha256"],
                                     "failed" if current["errors"] else "scored",
                                     current["sessions"])
             current.clear()
@@ -132,8 +145,15 @@ class ScoreRun:
             outputs.abort()
             reports.abort()
         else:
+            if self.redact:
+                self._map.extend(("source", source_pseudonym(path), path, "")
+                                 for path in [*skipped, *(p for p, _ in ignored)])
+                skipped = [source_pseudonym(path) for path in skipped]
+                ignored = [(source_pseudonym(path), why) for path, why in ignored]
             reports.check()  # a report would replace a user's file: nothing is committed
             reports.prepare(skipped, ignored)  # all writing first, so a full disk fails here
+            if self.redact_map is not None:
+                write_pseudonym_map(self.redact_map, self._map)
             self.written = outputs.commit()
             reports.commit(skipped, ignored)
 

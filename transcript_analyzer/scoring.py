@@ -35,6 +35,7 @@ from .errors import TranscriptAnalyzerError, TranscriptReadError
 from .inputs import STDIN, RunPlan, plan_inputs
 from .limits import Limits
 from .model import Role, Transcript
+from .privacy.pseudonyms import pseudonymise_text, source_pseudonym, transcript_pseudonym
 from .readers import check_regular_file, file_sha256, path_text
 from .schema import ERROR_COLUMNS, SESSION_COLUMNS, UTTERANCE_COLUMNS
 
@@ -102,8 +103,53 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
         yield from read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
 
 
+class Names:
+    """How a run names its inputs in what it writes: as they are, or with `--redact` by
+    pseudonym (privacy/pseudonyms.py). `--resume` compares what is on disk with the plan, so
+    that bookkeeping goes through here; the rows themselves are renamed where they are made."""
+
+    def __init__(self, plan: RunPlan, redact: bool) -> None:
+        self.redact = redact
+        self._real: dict[str, str] = {}
+        if redact:
+            for path, _ in plan.items:
+                source = source_name(path)
+                self._real[source_pseudonym(source)] = source
+            self._named = [*self._real.values(), *plan.skipped,
+                           *(path for path, _ in plan.ignored)]
+
+    def source(self, source: str) -> str:
+        return source_pseudonym(source) if self.redact else source
+
+    def transcript_id(self, source: str, transcript_id: str) -> str:
+        return transcript_pseudonym(source, transcript_id) if self.redact else transcript_id
+
+    def text(self, text: str) -> str:
+        """A message for the user, with every path of the plan in it replaced."""
+        return pseudonymise_text(text, self._named) if self.redact else text
+
+    def option(self, value: str | None) -> str | None:
+        """An option recorded in run.json (a speaker label given with --supporter): its
+        sha256, which still tells a resumed run whether the option changed."""
+        if not (self.redact and value):
+            return value
+        return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def keys(self, by_source: dict[str, str]) -> dict[str, str]:
+        return {self.source(k): v for k, v in by_source.items()}
+
+    def originals(self, sources: set[str]) -> set[str]:
+        """Kept sources as the plan names them."""
+        return {self._real.get(s, s) for s in sources} if self.redact else sources
+
+    def kept_ids(self, kept: dict[str, list[str]]) -> dict[str, list[str]]:
+        """The ids a resumed run must not give again. Pseudonyms cannot be turned back, but
+        they need not be: an id's pseudonym includes its source, so it is unique anyway."""
+        return {} if self.redact else kept
+
+
 def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
-                       kept: dict[str, list[str]]) -> set[str]:
+                       kept: dict[str, list[str]], rename: Names | None = None) -> set[str]:
     """The sources in `kept` (resuming: source -> transcript ids in the earlier output) whose
     ids are the ones a fresh run would give them.
 
@@ -112,18 +158,20 @@ def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
     that file must be scored again, or its id would differ from a fresh run's (or be taken
     twice). Ids inside long-format files come from their content and are kept as they are.
     """
+    names = rename or Names(plan, False)
     used: set[str] = set()
     consistent = set()
     for path, fmt in plan.items:
         source = source_name(path)
+        key = names.source(source)
         single = str(path) != STDIN and (input_format or fmt) in SINGLE_TRANSCRIPT
         if single:
             fresh = unique_id(path_text(path.stem), used)
-            if kept.get(source) == [fresh]:
-                consistent.add(source)
-        elif source in kept:
-            used.update(kept[source])
-            consistent.add(source)
+            if kept.get(key) == [names.transcript_id(source, fresh)]:
+                consistent.add(key)
+        elif key in kept:
+            used.update(kept[key])
+            consistent.add(key)
     return consistent
 
 
@@ -188,7 +236,7 @@ def _run_batches(batches: Iterable[list[BatchItem | FileItem]], config: ScoringC
             batches, work, jobs,
             in_process=partial(score_batch, config=config, nlp=nlp, classifier=classifier),
             before_fork=partial(loaded_for_workers, config, nlp, classifier),
-            on_lost=lost_batch)
+            on_lost=partial(lost_batch, redact=config.redact))
     for outcomes in results:
         yield from outcomes
 

@@ -209,10 +209,14 @@ class SessionsMeta:
                 return self.rows[self._by_key[key]]
         return None
 
-    def apply(self, session: Mapping[str, Any]) -> dict[str, Any]:
-        """The session row with the manifest's values (which win) and extra columns."""
+    def apply(self, session: Mapping[str, Any], real: tuple[str, str] | None = None
+              ) -> dict[str, Any]:
+        """The session row with the manifest's values (which win) and extra columns. `real` is
+        the session's (source, transcript_id) when the row holds pseudonyms (--redact)."""
         out = dict(session)
-        row = self.lookup(str(session.get("source", "")), str(session.get("transcript_id", "")))
+        source, transcript_id = real or (session.get("source", ""),
+                                         session.get("transcript_id", ""))
+        row = self.lookup(str(source), str(transcript_id))
         for column in self.columns:
             out[column] = row.extra.get(column, "") if row else ""
         if row is None:

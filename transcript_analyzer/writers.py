@@ -496,12 +496,13 @@ class OutputSet:
             rows = _read_manifest(base, self.fmt)
             if rows is None:
                 return {}
+        if rows:  # before matching: with --redact the same inputs have other names
+            self._check_options(base)
         keep = {r["source"] for r in rows
                 if r["status"] == "scored" and current.get(r["source"]) == r["sha256"]}
         if not keep or not all((base / f"{n}.{self.fmt}").exists()
                                for n in ("utterances", "sessions")):
             return {}
-        self._check_options(base)
         if _header(base / f"sessions.{self.fmt}", self.fmt) not in (None, self.columns["sessions"]):
             return {}  # other manifest columns than before: score everything again
         ids = _ids_by_source(base / f"sessions.{self.fmt}", self.fmt, keep)
@@ -624,3 +625,33 @@ class OutputSet:
                 pass
         shutil.rmtree(self.partial, ignore_errors=True)
         self._lock.release()
+
+
+PSEUDONYM_MAP_COLUMNS = ("kind", "pseudonym", "original", "transcript_id")
+
+
+def check_map_target(path: str | Path) -> None:
+    """Refuse, before anything is scored, a `--redact-map` file this tool did not write."""
+    path = Path(path)
+    check_ours(path.parent, [path.name], what="--redact-map")
+
+
+def write_pseudonym_map(path: str | Path, entries: Sequence[Sequence[str]]) -> None:
+    """Write the mapping from pseudonyms back to real names (CSV, formula-safe), adding to the
+    map an earlier run wrote there so that a resumed run's map covers its kept rows too."""
+    path = Path(path)
+    rows: dict[tuple[str, ...], None] = {}
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            if tuple(next(reader, ())) == PSEUDONYM_MAP_COLUMNS:
+                rows.update((tuple(restore_formula(c) for c in row), None) for row in reader)
+    rows.update((tuple(str(c) for c in entry), None) for entry in entries)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PSEUDONYM_MAP_COLUMNS)
+        writer.writerows([neutralise_formula(c) for c in row] for row in rows)
+    record(path.parent, [path.name])
+    os.replace(tmp, path)
