@@ -184,3 +184,39 @@ def test_resume_with_a_changed_sessions_manifest_is_refused(tmp_path):
                                        "--resume", "-j", "1", "--no-progress",
                                        "--sessions-meta", str(manifest)])
     assert result.exit_code == 2 and "--sessions-meta" in result.output, result.output
+
+
+def _index_matches_sessions(out, html):
+    from transcript_analyzer.results import find_reports
+
+    sessions = pd.read_csv(out / "sessions.csv", keep_default_na=False)
+    links = find_reports(html)
+    assert sorted(links) == sorted(sessions["transcript_id"])
+    assert all(path.is_file() for path in links.values())
+
+
+def test_resume_with_html_dir_gives_every_session_its_report_and_index_row(tmp_path,
+                                                                          monkeypatch):
+    from transcript_analyzer.runs import ScoreRun
+
+    corpus = _corpus(tmp_path / "in", 120)
+    out, html = tmp_path / "out", tmp_path / "html"
+    real = ScoreRun._write_session
+
+    def interrupted(self, *args, **kwargs):
+        if self.sessions == 80:  # 50 inputs are checkpointed by then
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ScoreRun, "_write_session", interrupted)
+    first = _score(str(corpus), "--out", str(out), "--html-dir", str(html))
+    assert first.exit_code == 130
+    monkeypatch.setattr(ScoreRun, "_write_session", real)
+    resumed = _score(str(corpus), "--out", str(out), "--html-dir", str(html), "--resume")
+    assert resumed.exit_code == 1 and "already scored (kept)" in resumed.output
+    _index_matches_sessions(out, html)
+    # a finished run, resumed to add one file: the index still lists every session
+    write(corpus / "late.txt", "\n".join(LINES) + "\n")
+    added = _score(str(corpus), "--out", str(out), "--html-dir", str(html), "--resume")
+    assert "120 already scored (kept)" in added.output, added.output
+    _index_matches_sessions(out, html)

@@ -261,6 +261,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     try:
         todo = len(plan.items) - len(outputs.skip)
         with stop_on_sigterm(), ProgressDisplay(progress, todo) as on_progress:
+            run.report_kept()
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
                                      scheduler=scheduler, classifier=classifier,

@@ -232,3 +232,67 @@ def read_results(paths: Iterable[str | Path], columns: Sequence[str],
         if report is not None:
             found[position] = report
     return Results(frame.drop(columns=["_run", "_sha256"]), found, warnings)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table read back as text, with each column of the type `score` wrote it in."""
+    from .schema import column_type
+
+    out = frame.copy()
+    for name in out.columns:
+        kind = column_type(name)
+        if kind == "string":
+            out[name] = out[name].map(lambda v: None if v == "" else v).astype(object)
+        else:
+            values = pd.to_numeric(out[name].replace("", None), errors="coerce")
+            if kind == "float":
+                out[name] = values.astype(float)
+            else:
+                out[name] = values.astype("Int64" if kind == "nullable_int" else object)
+    return out.astype(object).where(out.notna(), None)
+
+
+def _columns_of(path: Path) -> list[str]:
+    """Every column of a table (a manifest adds its own to sessions)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        if path.suffix.lower() == ".csv":
+            return next(csv.reader(handle), [])
+        for line in handle:
+            if line.strip():
+                return list(json.loads(line))
+    return []
+
+
+def _records(path: Path) -> Iterator[dict]:
+    """The rows of a table, typed, streamed."""
+    for chunk in iter_sessions(path, _columns_of(path)):
+        yield from _typed(chunk).to_dict("records")
+
+
+def iter_transcripts(folder: str | Path, fmt: str) -> Iterator[tuple[pd.DataFrame, dict]]:
+    """Each transcript's utterance rows and session row in a results folder (CSV or JSONL),
+    in order, typed as `score` made them, streamed a transcript at a time: `score --resume
+    --html-dir` rebuilds the reports of the sessions it keeps from these, so that every
+    session in sessions.csv has its report and its row in the index."""
+    from .schema import UTTERANCE_COLUMNS
+
+    folder = Path(folder)
+    sessions = _records(folder / f"sessions.{fmt}")
+    group: list[dict] = []
+
+    def finished(rows: list[dict]) -> Iterator[tuple[pd.DataFrame, dict]]:
+        wanted = rows[0]["transcript_id"] if rows else None
+        for session in sessions:
+            if session["transcript_id"] == wanted:
+                yield pd.DataFrame(rows, columns=list(UTTERANCE_COLUMNS)), session
+                return
+            yield pd.DataFrame([], columns=list(UTTERANCE_COLUMNS)), session
+
+    for row in _records(folder / f"utterances.{fmt}"):
+        if group and row["transcript_id"] != group[0]["transcript_id"]:
+            yield from finished(group)
+            group = []
+        group.append(row)
+    if group:
+        yield from finished(group)
+    yield from finished([])  # sessions after the last utterance row, if any

@@ -79,6 +79,17 @@ class ScoreRun:
         """Inputs scored without any error."""
         return len(self.scored_sources - self.failed_sources)
 
+    def report_kept(self) -> None:
+        """With --resume and --html-dir: the reports of the sessions kept from the earlier run,
+        rebuilt from their rows (an interrupted run's reports were never moved into place), so
+        that the index always lists every session of sessions.csv, each with its report."""
+        if isinstance(self.reports, NoReports) or not self.outputs.skip:
+            return
+        from .results import iter_transcripts
+
+        for utterances, session in iter_transcripts(self.outputs.partial, self.outputs.fmt):
+            self.reports.add(utterances, session)
+
     def write(self, outcomes: Iterable[Outcome], total: int, on_progress: Progress | None = None,
               on_session: Callable[[dict], None] | None = None,
               on_error: Callable[[dict], None] | None = None) -> None:
