@@ -50,25 +50,26 @@ def _ascii_set(regex: str) -> frozenset[int]:
     return frozenset(c for c in range(128) if compiled.fullmatch(chr(c)))
 
 
+_ASCII = frozenset(range(128))
 _CATEGORIES = {
-    _sre.CATEGORY_DIGIT: (_ascii_set(r"\d"), False),
-    _sre.CATEGORY_NOT_DIGIT: (_ascii_set(r"\d"), True),
-    _sre.CATEGORY_SPACE: (_ascii_set(r"\s"), False),
-    _sre.CATEGORY_NOT_SPACE: (_ascii_set(r"\s"), True),
-    _sre.CATEGORY_WORD: (_ascii_set(r"\w"), False),
-    _sre.CATEGORY_NOT_WORD: (_ascii_set(r"\w"), True),
+    _sre.CATEGORY_DIGIT: _ascii_set(r"\d"),
+    _sre.CATEGORY_NOT_DIGIT: _ascii_set(r"\D"),
+    _sre.CATEGORY_SPACE: _ascii_set(r"\s"),
+    _sre.CATEGORY_NOT_SPACE: _ascii_set(r"\S"),
+    _sre.CATEGORY_WORD: _ascii_set(r"\w"),
+    _sre.CATEGORY_NOT_WORD: _ascii_set(r"\W"),
 }
-# hyperscan's \b (without UCP) uses [0-9A-Za-z_] as word characters: Python's \w on ASCII.
-_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+# hyperscan's \b (without UCP) takes [0-9A-Za-z_] as word characters: Python's \w on ASCII.
 _AT = {_sre.AT_BEGINNING: "^", _sre.AT_BEGINNING_STRING: "^", _sre.AT_BOUNDARY: r"\b",
        _sre.AT_NON_BOUNDARY: r"\B"}
 
 
-def _class(codes: frozenset[int], negate: bool) -> str:
+def _class(codes: frozenset[int]) -> str:
+    """A class of exactly `codes`: only ASCII text is scanned, so sets (and negations) are
+    taken within ASCII and written out in full."""
     if not codes:
         raise _Unsupported("empty class")
-    body = "".join(f"\\x{c:02x}" for c in sorted(codes))
-    return f"[{'^' if negate else ''}{body}]"
+    return "[" + "".join(f"\\x{c:02x}" for c in sorted(codes)) + "]"
 
 
 def _in(items: list) -> str:
@@ -77,15 +78,16 @@ def _in(items: list) -> str:
     for op, arg in items:
         if op is _sre.NEGATE:
             negate = True
-        elif op is _sre.LITERAL and arg < 128:
+        elif op is _sre.LITERAL:
             codes.add(arg)
-        elif op is _sre.RANGE and arg[1] < 128:
-            codes.update(range(arg[0], arg[1] + 1))
-        elif op is _sre.CATEGORY and arg in _CATEGORIES and not _CATEGORIES[arg][1]:
-            codes.update(_CATEGORIES[arg][0])
+        elif op is _sre.RANGE:
+            codes.update(range(arg[0], min(arg[1], 127) + 1))
+        elif op is _sre.CATEGORY and arg in _CATEGORIES:
+            codes.update(_CATEGORIES[arg])
         else:
             raise _Unsupported(f"class item {op}")
-    return _class(frozenset(codes), negate)
+    codes &= _ASCII
+    return _class(frozenset(_ASCII - codes if negate else codes))
 
 
 def _write(tree: Any) -> str:
@@ -97,13 +99,11 @@ def _write(tree: Any) -> str:
                 raise _Unsupported("non-ASCII literal")
             out.append(f"\\x{arg:02x}")
         elif op is _sre.NOT_LITERAL:
-            if arg >= 128:
-                raise _Unsupported("non-ASCII literal")
-            out.append(f"[^\\x{arg:02x}]")
+            out.append(_class(_ASCII - {arg}))
         elif op is _sre.IN:
             out.append(_in(arg))
         elif op is _sre.CATEGORY and arg in _CATEGORIES:
-            out.append(_class(*_CATEGORIES[arg]))
+            out.append(_class(_CATEGORIES[arg]))
         elif op is _sre.AT and arg in _AT:
             out.append(_AT[arg])
         elif op is _sre.BRANCH:
