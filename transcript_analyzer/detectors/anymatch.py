@@ -12,7 +12,8 @@ the same on both paths, by construction:
   escape or class whose meaning differs between the two engines (each ASCII character as
   ``\\xHH``; ``\\s``, ``\\w`` and ``\\d`` as the ASCII characters Python's `re` itself matches
   with them). Lookarounds, backreferences, ``$``, possessive repeats, inline flags and non-ASCII
-  literals stay on `re`, as does any pattern hyperscan refuses;
+  literals stay on `re`, as do patterns that can match the empty string and any pattern
+  hyperscan refuses;
 - only ASCII text is scanned by hyperscan, where ``\\b`` and the classes mean the same in both;
   any other text, and the patterns kept on `re`, are searched with `re`;
 - a boolean "matches anywhere" does not depend on leftmost-first or greedy choices, which are
@@ -127,7 +128,8 @@ def to_hyperscan(pattern: str) -> str | None:
     or None when it holds anything that could match differently (it then stays on `re`)."""
     try:
         parsed = _sre_parse.parse(pattern)
-        if parsed.state.flags & ~_sre.SRE_FLAG_UNICODE:
+        # A match of width 0 ("^", "\\B") depends on how each engine treats an empty text.
+        if parsed.state.flags & ~_sre.SRE_FLAG_UNICODE or parsed.getwidth()[0] == 0:
             return None
         return _write(parsed)
     except (_Unsupported, re.error, AttributeError, TypeError, ValueError):
