@@ -105,7 +105,8 @@ def main() -> None:
                 peaks = {}
                 for scale, path in inputs.items():
                     result = _child(["score", str(path), "--out", str(tmp / f"o-{shape}{scale}"),
-                                     "-j", "1", "--no-progress", "--max-file-mb", "0"],
+                                     "-j", "1", "--no-progress", "--max-file-mb", "0",
+                                     "--max-session-turns", "0"],
                                     tree=tree)
                     peaks[scale] = result["peak_rss_mb"]
                 report.setdefault(str(tree), {})[shape] = {

@@ -33,6 +33,11 @@ def reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Longer turns are cut to this many words, with a warning (0 = no limit).",
     )(func)
     func = click.option(
+        "--max-session-turns", type=click.IntRange(min=0), default=50_000, show_default=True,
+        help="A transcript with more turns is listed in errors (a session is scored whole in "
+        "memory, about 7 KB per turn; 0 = no limit).",
+    )(func)
+    func = click.option(
         "--max-file-mb", type=click.FloatRange(min=0), default=50, show_default=True,
         help="Larger files are listed in errors without being read (0 = no limit).",
     )(func)
@@ -162,7 +167,7 @@ def main() -> None:
               "further columns (cohort, site), which are added to sessions.csv.")
 def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | None,
           supporter: str | None, max_file_mb: float, max_turn_words: int,
-          model_dir: str | None, trust_model: bool, jobs: int | None,
+          max_session_turns: int, model_dir: str | None, trust_model: bool, jobs: int | None,
           engine: str, scheduler: str | None, resume: bool, redact: bool,
           progress: bool | None, html_dir: str | None = None,
           sessions_meta: str | None = None, redact_map: str | None = None) -> None:
@@ -219,7 +224,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     manifest = _read_sessions_meta(sessions_meta)
     if manifest is not None:  # a manifest kept beside the transcripts is not one of them
         plan.items = [(p, f) for p, f in plan.items if not manifest.is_file(p)]
-    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
+    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words,
+                    max_session_turns=max_session_turns)
     stdin = _read_stdin(limits) if STDIN in paths else None
     jobs = jobs or os.cpu_count() or 1
     classifier = _load_classifier(model_dir, trust_model)  # once; forked workers share it
@@ -228,6 +234,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     options = run_options(version=__version__, redact=redact,
                           supporter=names.option(supporter),
                           input_format=input_format, max_turn_words=max_turn_words,
+                          max_session_turns=max_session_turns,
                           max_file_mb=max_file_mb, model=classifier_fingerprint(model_dir),
                           sessions_meta_sha256=file_sha256(sessions_meta) if sessions_meta
                           else None)
@@ -322,7 +329,8 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
 @model_options
 @redact_option
 def feedback(file: str, html_out: str | None, input_format: str | None, supporter: str | None,
-             max_file_mb: float, max_turn_words: int, model_dir: str | None,
+             max_file_mb: float, max_turn_words: int, max_session_turns: int,
+             model_dir: str | None,
              trust_model: bool, redact: bool) -> None:
     """Feedback on one role-play in FILE, for a trainer to hand to a trainee.
 
@@ -346,7 +354,8 @@ def feedback(file: str, html_out: str | None, input_format: str | None, supporte
 
     if file == STDIN and not input_format:
         raise click.UsageError("reading '-' (stdin) needs --input-format")
-    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words)
+    limits = Limits(max_file_mb=max_file_mb, max_turn_words=max_turn_words,
+                    max_session_turns=max_session_turns)
     stdin = _read_stdin(limits) if file == STDIN else None
     classifier = _load_classifier(model_dir, trust_model)
     result = run_score([file], supporter=supporter, input_format=input_format, stdin=stdin,

@@ -22,7 +22,14 @@ error: the supervisor still gets the session's other turns scored, and the warni
 Only the over-long turn's own labels rest on partial text, and such a turn is a reading artefact
 to look at anyway.
 
-`0` means "no limit" for either setting.
+- `max_session_turns = 50_000`. A one-hour session has a few hundred turns (AnnoMI's longest:
+  under 600); a day-long group chat a few thousand. A session is scored whole, at about 7 KB of
+  memory per turn, so 50,000 turns is about 350 MB on top of the pipeline. A larger transcript
+  is an error (E104) found while reading: a streamed CSV/TSV stops at the row that crosses the
+  limit, without reading the rest; a JSON file is parsed whole first, which `max_file_mb`
+  bounds (parsing takes about 20 times the file's size).
+
+`0` means "no limit" for each setting.
 """
 
 from __future__ import annotations
@@ -42,16 +49,18 @@ class Limits:
 
     max_file_mb: float = 50
     max_turn_words: int = 5000
+    max_session_turns: int = 50_000
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_file_mb, (int, float)) or isinstance(self.max_file_mb, bool) \
                 or not self.max_file_mb >= 0:
             raise UsageError(f"max_file_mb must be a number >= 0 (0 = no limit), not "
                              f"{self.max_file_mb!r}")
-        if not isinstance(self.max_turn_words, int) or isinstance(self.max_turn_words, bool) \
-                or self.max_turn_words < 0:
-            raise UsageError(f"max_turn_words must be a whole number >= 0 (0 = no limit), not "
-                             f"{self.max_turn_words!r}")
+        for name in ("max_turn_words", "max_session_turns"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise UsageError(f"{name} must be a whole number >= 0 (0 = no limit), not "
+                                 f"{value!r}")
 
     @property
     def max_file_bytes(self) -> int | None:
@@ -75,6 +84,20 @@ class Limits:
                 source,
                 f"{what} {_mb(size)}, over the {_mb(limit)} limit; raise the limit with "
                 f"--max-file-mb (for example --max-file-mb {_suggest(size)}), or split the file",
+            )
+
+    def check_session_turns(self, turns: int, source: str, transcript_id: str,
+                            line: int | None = None) -> None:
+        """Raise `FileTooLargeError` when one transcript has more than `max_session_turns`
+        turns: a session is scored whole, so its size is what memory must hold."""
+        limit = self.max_session_turns
+        if limit and turns > limit:
+            raise FileTooLargeError(
+                source,
+                f"transcript {transcript_id!r} has more than {limit:,} turns, over the limit "
+                "for one session (scoring holds a whole session in memory, about 7 KB per "
+                "turn); split it into sessions, or raise the limit with --max-session-turns",
+                line=line,
             )
 
     def apply_turn_limit(self, transcript: Transcript) -> None:

@@ -21,11 +21,13 @@ Progress = Callable[[int, int], None]
 
 def run_options(*, version: str, redact: bool, supporter: str | None,
                 input_format: str | None, max_turn_words: int, max_file_mb: float,
+                max_session_turns: int,
                 model: Any, sessions_meta_sha256: str | None) -> dict[str, Any]:
     """Everything that changes the rows, kept in run.json: `--resume` refuses to add to rows
     made with other options."""
     return {"version": version, "redact": redact, "supporter": supporter,
             "input_format": input_format, "max_turn_words": max_turn_words,
+            "max_session_turns": max_session_turns,
             "max_file_mb": max_file_mb, "model": model, "sessions_meta": sessions_meta_sha256}
 
 

@@ -51,7 +51,8 @@ LOCK = ".transcript-analyzer.lock"
 # How each recorded option is named to the user, when a resume is refused.
 OPTION_NAMES = {"redact": "--redact", "supporter": "--supporter",
                 "input_format": "--input-format", "max_turn_words": "--max-turn-words",
-                "max_file_mb": "--max-file-mb", "model": "--model (the trust model's files)",
+                "max_file_mb": "--max-file-mb", "max_session_turns": "--max-session-turns",
+                "model": "--model (the trust model's files)",
                 "version": "the version of transcript-analyzer",
                 "sessions_meta": "--sessions-meta (the manifest's content)"}
 MANIFEST_COLUMNS = ("source", "sha256", "status", "sessions")
@@ -353,13 +354,13 @@ def _lock(handle: Any) -> None:
 def options_conflicts(earlier: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """How the output-changing options of this run differ from those of the kept rows.
 
-    A higher --max-file-mb (0 is no limit) is no conflict: every file kept was under the
-    earlier limit, so it is under the new one too; only failures can change.
+    A higher --max-file-mb or --max-session-turns (0 is no limit) is no conflict: every input
+    kept was under the earlier limit, so it is under the new one too; only failures can change.
     """
     conflicts = []
     for key in sorted(set(earlier) | set(now)):
         old, new = earlier.get(key), now.get(key)
-        if key == "max_file_mb" and _limit(new) >= _limit(old):
+        if key in ("max_file_mb", "max_session_turns") and _limit(new) >= _limit(old):
             continue
         if old != new:
             conflicts.append(f"{OPTION_NAMES.get(key, key)}: {_shown(old)} then, "

@@ -106,6 +106,7 @@ def read_bytes(
         if encoding:
             transcript.metadata["encoding"] = encoding
         transcript.warnings[:0] = warnings
+        limits.check_session_turns(len(transcript.turns), source, transcript.id)
         limits.apply_turn_limit(transcript)
     return transcripts
 
@@ -178,7 +179,7 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
         text, encoding, warnings = decode(sample, source)
         raw.seek(0)
         stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        for transcript in iter_table(stream, text, source, transcript_id, fmt):
+        for transcript in iter_table(stream, text, source, transcript_id, fmt, limits=limits):
             transcript.metadata["encoding"] = encoding
             transcript.warnings[:0] = warnings
             limits.apply_turn_limit(transcript)

@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable, Iterator
 
 from ..errors import MalformedTranscriptError, WrongFormatError
+from ..limits import Limits
 from ..model import Transcript
 from .common import (
     FIELD_SYNONYMS,
@@ -66,14 +67,16 @@ def read_table(text: str, source: str, transcript_id: str, fmt: str) -> list[Tra
 
 
 def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: str, fmt: str,
-               contiguous: bool = True) -> Iterator[Transcript]:
+               contiguous: bool = True, limits: Limits | None = None) -> Iterator[Transcript]:
     """Transcripts from a table read row by row; `sample` (the start of the text) decides the
     delimiter and hints.
 
     With `contiguous`, each transcript is yielded as soon as its rows end, so a long-format file
     of any size is read in constant memory; its rows must then be grouped together, and a
-    transcript whose rows start again after another's is an error naming the line.
+    transcript whose rows start again after another's is an error naming the line. With
+    `limits`, a transcript that grows past `max_session_turns` stops the reading at that row.
     """
+    max_turns = limits.max_session_turns if limits else 0
     text = sample
     delimiter = _delimiter(text, fmt)
     reader = csv.reader(lines, delimiter=delimiter)
@@ -166,6 +169,8 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
                 line=line_number,
                 index=_index(turn_index),
             )
+            if max_turns and len(builder.turns) > max_turns:  # stop here, read no further
+                limits.check_session_turns(len(builder.turns), source, key, line_number)
     except csv.Error as exc:
         raise MalformedTranscriptError(
             source, f"the table is malformed ({exc})", line=line_number
