@@ -77,18 +77,24 @@ _STATE: dict[ScoringConfig, tuple[Any, Any]] = {}
 
 
 def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> tuple[Any, Any]:
-    """The pipeline and classifier for `config`: the ones passed in, else built once per
-    process and cached."""
-    if nlp is not None and classifier is not None:
-        return nlp, classifier
-    if config not in _STATE:  # the defaults only: what a caller passed is not cached
-        from .classifier import load_classifier
-        from .nlp import shared_pipeline
+    """The pipeline and classifier for `config`: the ones passed in, else the defaults, each
+    built once per process when first needed and cached. What a caller passed is not cached:
+    it must not become the next call's default."""
+    cached = _STATE.get(config, (None, None))
+    if nlp is None:
+        if cached[0] is None:
+            from .nlp import shared_pipeline
 
-        _STATE[config] = (shared_pipeline(), load_classifier(config.model_dir,
-                                                             config.trust_model))
-    cached_nlp, cached_classifier = _STATE[config]
-    return nlp or cached_nlp, classifier or cached_classifier
+            cached = (shared_pipeline(), cached[1])
+        nlp = cached[0]
+    if classifier is None:
+        if cached[1] is None:
+            from .classifier import load_classifier
+
+            cached = (cached[0], load_classifier(config.model_dir, config.trust_model))
+        classifier = cached[1]
+    _STATE[config] = cached
+    return nlp, classifier
 
 
 def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
@@ -172,14 +178,16 @@ def redact_error(error: dict[str, Any]) -> dict[str, Any]:
     return pseudonymise_error({**error, "error": source.join(parts)})
 
 
-def _warm_up(config: ScoringConfig) -> None:
-    """Score a tiny made-up session so that everything loaded on first use is loaded now."""
+def warm_up(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> None:
+    """Score a tiny made-up session so that everything loaded on first use is loaded now:
+    before workers fork (they then share it), and before the CLI freezes the garbage
+    collector's view of what start-up made."""
     from .model import Turn
 
     turns = [Turn(0, "A", "Hi Sam, what brings you here today?"),
              Turn(1, "B", "My landlord, Mr Smith, keeps ringing about the rent."),
              Turn(2, "A", "So the flat is weighing on you. Your symptomatology matters.")]
-    score_batch([Transcript("warm-up", "<warm-up>", turns)], config)
+    score_batch([Transcript("warm-up", "<warm-up>", turns)], config, nlp, classifier)
 
 
 @contextmanager
@@ -195,7 +203,7 @@ def loaded_for_workers(config: ScoringConfig, nlp: Any = None, classifier: Any =
     before = _STATE.get(config)
     try:
         _STATE[config] = _scorer(config, nlp, classifier)
-        _warm_up(config)
+        warm_up(config)
         yield
     finally:
         if before is None:

@@ -255,6 +255,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         reports.abort()
         raise click.UsageError(str(exc)) from None
     run = ScoreRun(outputs, reports, manifest, redact=redact, redact_map=redact_map)
+    _start_up_done(config, classifier)
     dates_warned: set[str] = set()
 
     def on_session(session: dict) -> None:
@@ -438,6 +439,19 @@ def _html_reports(html_dir: str | None):
         raise click.ClickException(f"cannot write to {html_dir}: {exc.strerror}") from None
     except UsageError as exc:  # a file there that this tool did not write
         raise click.UsageError(str(exc)) from None
+
+
+def _start_up_done(config: Any, classifier: Any) -> None:
+    """Load everything scoring loads on first use, then take it out of the garbage
+    collector's sight (`gc.freeze`): the pipeline, word lists and model are hundreds of
+    thousands of objects that live for the whole run, and scanning them again and again costs
+    time in every later collection. Scores do not depend on it."""
+    import gc
+
+    from .batch import warm_up
+
+    warm_up(config, classifier=classifier)
+    gc.freeze()
 
 
 def _read_stdin(limits) -> bytes:
