@@ -45,6 +45,8 @@ def _stage_costs(source: Path, words: int) -> dict[str, float]:
                           "--words", str(words), "--source", str(source)],
                          check=True, capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
+    if Path(result["package"]) != (source / "transcript_analyzer").resolve():
+        raise RuntimeError(f"stage_costs timed {result['package']}, not {source}")
     return {**result["stages_us_per_word"], "pipeline": result["pipeline_us_per_word"]}
 
 

@@ -34,11 +34,12 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=ROOT,
                         help="the source tree whose transcript_analyzer is timed")
     options = parser.parse_args()
-    sys.path.insert(0, str(options.source.resolve()))
 
     import spacy
-    from throughput import build_corpus
+    from throughput import build_corpus  # puts this tree first on sys.path: --source goes before
 
+    sys.path.insert(0, str(options.source.resolve()))
+    import transcript_analyzer
     from transcript_analyzer.annotate import annotate_batch
     from transcript_analyzer.batch import ScoringConfig, _session, score_batch
     from transcript_analyzer.classifier import load_classifier, turn_features
@@ -111,7 +112,7 @@ def main() -> None:
         "pipeline_words_per_s_cpu": round(words / total),
         "ratio_to_bare_spacy_cpu": round(bare / total, 3),
         "python": sys.version.split()[0],
-        "source": str(options.source.resolve()),
+        "package": str(Path(transcript_analyzer.__file__).resolve().parent),
     }))
 
 
