@@ -8,7 +8,10 @@ target is set against, and prints each stage as microseconds per word and as wor
 
 The point is the budget: at a ratio of 0.35 to bare spaCy, everything `score` does must fit in
 1 / (0.35 x bare words/s) per word. Prints one JSON line.
-Usage: python benchmarks/stage_costs.py [--words 200000] [--seed 0]
+Components are run as `nlp.pipe` runs them: through their `pipe` method when they have one.
+`--source DIR` times the package in another source tree (an older commit, say) with this same
+benchmark; `numeric_speed.py` does so to compare two commits in one run.
+Usage: python benchmarks/stage_costs.py [--words 200000] [--seed 0] [--source DIR]
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
@@ -29,11 +31,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--source", type=Path, default=ROOT,
+                        help="the source tree whose transcript_analyzer is timed")
     options = parser.parse_args()
 
     import spacy
-    from throughput import build_corpus
+    from throughput import build_corpus  # puts this tree first on sys.path: --source goes before
 
+    sys.path.insert(0, str(options.source.resolve()))
+    import transcript_analyzer
     from transcript_analyzer.annotate import annotate_batch
     from transcript_analyzer.batch import ScoringConfig, _session, score_batch
     from transcript_analyzer.classifier import load_classifier, turn_features
@@ -79,7 +85,10 @@ def main() -> None:
             d._.ta_context = {"prev_client_text": "", "client_turns": [], "n_client_turns": 0}
         for name, component in nlp.pipeline:
             stage = name if name in DETECTORS else f"spacy_{name}"
-            timed(stage, lambda c=component: [c(d) for d in supporter])
+            if hasattr(component, "pipe"):
+                timed(stage, lambda c=component: list(c.pipe(supporter, batch_size=1000)))
+            else:
+                timed(stage, lambda c=component: [c(d) for d in supporter])
         features = timed("trust_features", lambda: [turn_features(d) for d in supporter])
         timed("trust_model", lambda: [classifier.predict(features[i:i + 256])
                                       for i in range(0, len(features), 256)])
@@ -103,6 +112,7 @@ def main() -> None:
         "pipeline_words_per_s_cpu": round(words / total),
         "ratio_to_bare_spacy_cpu": round(bare / total, 3),
         "python": sys.version.split()[0],
+        "package": str(Path(transcript_analyzer.__file__).resolve().parent),
     }))
 
 

@@ -118,7 +118,7 @@ def main() -> None:
         if not (corpus / ".done").exists():
             build_corpus(corpus, options.words, 0)
             (corpus / ".done").write_text("")
-            features.take()  # what building the corpus scored is not the corpus run's
+            features.take()  # drop the rows of build_corpus's own scoring (its turn pool)
         _score([str(corpus)], work / "corpus-out")
         digests.update({f"corpus/{k}": v for k, v in _tables(work / "corpus-out").items()})
         digests["corpus/features"] = features.take()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import spacy
 from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
@@ -36,9 +37,18 @@ def shared_pipeline(with_detectors: bool = True) -> Language:
     return build_pipeline(with_detectors)
 
 
+_WORD_COUNT = ("ta", "word_count")
+
+
 def word_count(doc: Doc) -> int:
-    """Tokens that are neither punctuation nor space, counted in C rather than per Token."""
-    if not len(doc):
-        return 0
-    flags = doc.to_array([IS_PUNCT, IS_SPACE])
-    return int(len(doc) - (flags.max(axis=1) > 0).sum())
+    """Tokens that are neither punctuation nor space, counted in C rather than per Token, once
+    per Doc: a supporter turn's count is read for its features and for its row."""
+    count = doc.user_data.get(_WORD_COUNT)
+    if count is None:
+        if len(doc):
+            flags = doc.to_array([IS_PUNCT, IS_SPACE])
+            count = len(doc) - int(np.count_nonzero(flags[:, 0] | flags[:, 1]))
+        else:
+            count = 0
+        doc.user_data[_WORD_COUNT] = count
+    return count

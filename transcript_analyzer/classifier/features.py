@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..detectors.behaviours import FLAGS
-from ..extensions import context, turn_text
+from ..extensions import turn_text
 from ..nlp import word_count
 
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -22,20 +22,22 @@ CATEGORICAL_FEATURES: tuple[str, ...] = ("question_type", "reflection_type")
 
 def turn_features(doc: Doc) -> dict[str, object]:
     """Text, context and detector outputs of one annotated supporter turn."""
-    flags = doc._.ta_flags or {}
-    jargon = doc._.ta_jargon or []
+    attributes = doc._  # each `doc._` builds a new accessor: take it once
+    flags = attributes.ta_flags or {}
+    jargon = attributes.ta_jargon or []
     n_words = word_count(doc)
-    prev_client = context(doc).get("prev_client_text") or ""
+    text, sentences = turn_text(doc)
+    prev_client = (attributes.ta_context or {}).get("prev_client_text") or ""
     row: dict[str, object] = {
-        "text": turn_text(doc)[0],
+        "text": text,
         "prev_client_text": prev_client,
-        "question_type": doc._.ta_question_type,
-        "reflection_type": doc._.ta_reflection_type,
+        "question_type": attributes.ta_question_type,
+        "reflection_type": attributes.ta_reflection_type,
         "n_jargon": sum(1 for hit in jargon if hit.rule == "lexicon"),
         "n_rare": sum(1 for hit in jargon if hit.rule == "rare_word"),
         "n_words": n_words,
         "log_words": math.log1p(n_words),
-        "n_sents": min(10, len(turn_text(doc)[1])),
+        "n_sents": min(10, len(sentences)),
         "client_asked_for_advice": int(bool(flags.get("client_asked_for_advice", False))),
         # asked-for information is neutral (codebook), so whether the client just asked matters
         "client_asked_question": int("?" in prev_client),

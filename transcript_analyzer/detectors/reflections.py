@@ -9,15 +9,17 @@ Two layers:
 - the trained model (models/reflection, see reflection_model.py), which reads those features with
   the turn's words and decides. Without an installed model the rules decide on their own.
 
-The model is loaded once per process and scores a turn with dictionary look-ups.
+The model is loaded once per process; `nlp.pipe` scores a batch of turns at once (`pipe`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from ..extensions import context
 from ..resources import data_path, load_json
@@ -122,6 +124,20 @@ class ReflectionDetector:
         else:
             doc._.ta_reflection_type = self.rule_code(self.features(doc))
         return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        """What `nlp.pipe` calls: the model scores each batch of turns in one sparse product,
+        which gives each turn the code `__call__` gives it."""
+        if self.model is None:
+            yield from map(self, docs)
+            return
+        from .reflection_model import reflection_features
+
+        for batch in minibatch(docs, size=batch_size):
+            codes = self.model.predict_many([reflection_features(doc, self) for doc in batch])
+            for doc, code in zip(batch, codes):
+                doc._.ta_reflection_type = code
+                yield doc
 
 
 @Language.factory("ta_reflections", assigns=["doc._.ta_reflection_type"], requires=["doc.sents"],
