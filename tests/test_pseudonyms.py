@@ -79,13 +79,21 @@ def test_pseudonyms_are_stable_and_rows_still_join(tmp_path):
     assert sessions["speakers"].iloc[0] == "Speaker 1; Speaker 2"
     assert set(inputs["source"]) == set(sessions["source"]) | set(errors["source"])
     assert errors["source"].iloc[0].startswith("file-") and errors["code"].iloc[0] == "E106"
-    # a second run names everything the same way
-    again = tmp_path / "again"
-    again.mkdir()
-    _score(again)
-    assert sorted(pd.read_csv(again / "out" / "inputs.csv")["source"]) != sorted(inputs["source"])
     assert speaker_pseudonyms(["b", "a", "b"]) == {"b": "Speaker 1", "a": "Speaker 2"}
-    assert source_pseudonym(source) == source_pseudonym(source)
+
+
+def test_the_same_input_gets_the_same_names_in_another_process(tmp_path):
+    """Names must not depend on the process (a per-run salt would break resume and joins)."""
+    import subprocess
+    import sys
+
+    code = ("from transcript_analyzer.privacy.pseudonyms import source_pseudonym as s, "
+            "transcript_pseudonym as t; print(s('in/Ann.txt'), t('in/Ann.txt', 'Ann'))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert runs == {f"{source_pseudonym('in/Ann.txt')} "
+                    f"{transcript_pseudonym('in/Ann.txt', 'Ann')}\n"}
+    assert source_pseudonym("in/Ann.txt") != source_pseudonym("in/Bob.txt")
 
 
 def test_the_map_back_is_written_only_when_asked_for(tmp_path):
@@ -131,3 +139,55 @@ def test_resume_with_redact_keeps_the_pseudonymous_rows(tmp_path):
     assert len(after) == 2 and after["transcript_id"].is_unique
     assert before["transcript_id"].iloc[0] in set(after["transcript_id"])
     assert "Kim" not in (out / "utterances.csv").read_text(encoding="utf-8")
+
+
+def test_error_messages_name_no_transcript_id_speaker_or_given_supporter(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "ann_lee_1979.json").write_text(
+        '[{"speaker": "kai", "text": "How are you?"}, {"speaker": "mum", "text": "Fine."},'
+        ' {"speaker": "kai", "text": "Good."}]', encoding="utf-8")
+    (inputs / "carol.txt").write_text("kai: Hello there.\nmum: Hi.\n", encoding="utf-8")
+    runner = CliRunner()
+    too_long = runner.invoke(main, ["score", str(inputs / "ann_lee_1979.json"), "--out",
+                                    str(tmp_path / "o1"), "--redact", "--max-session-turns", "2"])
+    not_a_speaker = runner.invoke(main, ["score", str(inputs / "carol.txt"), "--out",
+                                         str(tmp_path / "o2"), "--redact", "--supporter",
+                                         "Ann Lee"])
+    for result, out in ((too_long, "o1"), (not_a_speaker, "o2")):
+        assert result.exit_code == 1, result.output
+        written = (tmp_path / out / "errors.csv").read_text(encoding="utf-8")
+        for secret in ("ann_lee", "1979", "kai", "mum", "Ann Lee", "carol"):
+            assert secret not in written and secret not in result.output, (secret, out)
+    assert "Speaker 1" in (tmp_path / "o2" / "errors.csv").read_text(encoding="utf-8")
+
+
+def test_notes_and_missing_paths_on_stderr_are_renamed(tmp_path):
+    inputs = _inputs(tmp_path / "in")
+    runner = CliRunner()
+    twice = runner.invoke(main, ["score", str(inputs / FILE), str(inputs), "--out",
+                                 str(tmp_path / "out"), "--redact"])
+    assert "counted once" in twice.output and "Ann_Lee" not in twice.output
+    missing = runner.invoke(main, ["score", str(inputs / "Carol_King_07700900222.txt"), "--out",
+                                   str(tmp_path / "out2"), "--redact"])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert "Carol" not in missing.output and "07700900222" not in missing.output
+
+
+def test_resuming_with_redact_twice_keeps_everything_it_kept(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        (tmp_path / "in" / folder / "s.txt").write_text(
+            "Kim: How are you doing today?\nLou: Better than last week.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["score", str(tmp_path / "in"), "--out", str(out), "-j", "1", "--redact"]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    fresh = sorted(pd.read_csv(out / "sessions.csv")["transcript_id"])
+    (tmp_path / "in" / "b" / "s.txt").write_text("Kim: Hello again.\nLou: Hi.\n",
+                                                 encoding="utf-8")
+    first = runner.invoke(main, [*args, "--resume"])
+    assert "1 already scored (kept)" in first.output, first.output
+    second = runner.invoke(main, [*args, "--resume"])
+    assert "2 already scored (kept)" in second.output, second.output
+    assert sorted(pd.read_csv(out / "sessions.csv")["transcript_id"]) == fresh

@@ -98,9 +98,13 @@ def _scorer(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> t
 
 
 def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
-    """The errors-table row of a failed input."""
-    return {"source": getattr(exc, "source", source), "error": str(exc),
-            "line": getattr(exc, "line", None), "code": exc.code}
+    """The errors-table row of a failed input (and, outside the table's columns, the
+    transcript id its message quotes, which --redact renames)."""
+    row = {"source": getattr(exc, "source", source), "error": str(exc),
+           "line": getattr(exc, "line", None), "code": exc.code}
+    if getattr(exc, "transcript_id", None):
+        row["transcript_id"] = exc.transcript_id
+    return row
 
 
 def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
@@ -152,7 +156,8 @@ def lost_batch(batch: list[BatchItem | FileItem], reason: str, redact: bool = Fa
     outcomes = []
     for item in batch:
         if isinstance(item, dict):  # an error found while reading: it stands
-            outcomes.append(Outcome([], None, item, item["source"], item.get("sha256", "")))
+            error = redact_error(item) if redact else item
+            outcomes.append(Outcome([], None, error, item["source"], item.get("sha256", "")))
             continue
         source = item.source
         exc = WorkerLostError(source, f"could not be scored: {reason} while scoring it, with "
@@ -169,10 +174,13 @@ def redact_error(error: dict[str, Any]) -> dict[str, Any]:
     personal data in what the message quotes of the input (a line that did not parse)
     replaced, as in the turn text."""
     from .privacy import find_pii, redact
-    from .privacy.pseudonyms import pseudonymise_error
+    from .privacy.pseudonyms import pseudonymise_error, transcript_pseudonym
 
     source = str(error.get("source") or "")
     message = str(error.get("error") or "")
+    quoted = error.pop("transcript_id", None)
+    if quoted:
+        message = message.replace(repr(quoted), transcript_pseudonym(source, quoted))
     parts = message.split(source) if source else [message]  # the path is renamed, not searched
     parts = [redact(part, hits) if (hits := find_pii(part, [])) else part for part in parts]
     return pseudonymise_error({**error, "error": source.join(parts)})
@@ -372,7 +380,13 @@ def score_transcripts(transcripts: list[Transcript], nlp: Any, classifier: Any,
             personal[i] = _prepare(transcript, config)
             ready.append(i)
         except TranscriptAnalyzerError as exc:
-            outcomes[i] = Outcome([], None, error_row(exc, transcript.source))
+            error = error_row(exc, transcript.source)
+            if config.redact:  # --supporter not found: the message lists the speakers
+                from .privacy.pseudonyms import rename_speakers
+
+                error["error"] = rename_speakers(error["error"], transcript.source,
+                                                 transcript.speakers, config.supporter)
+            outcomes[i] = Outcome([], None, error)
     try:
         annotated = annotate_batch([transcripts[i] for i in ready], nlp, classifier)
     except Exception:

@@ -211,10 +211,11 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     plan = plan_inputs(paths, input_format, exclude=(out_dir, html_dir))
     names = Names(plan, redact)
     if plan.missing:
-        raise click.UsageError("no such file or folder: " + ", ".join(plan.missing))
+        raise click.UsageError("no such file or folder: "
+                               + ", ".join(names.text(path) for path in plan.missing))
     if not plan.items:
         raise click.UsageError(
-            "no transcript files found in " + ", ".join(paths)
+            "no transcript files found in " + ", ".join(names.source(str(p)) for p in paths)
             + " (recognised extensions: .txt .vtt .srt .csv .tsv .json .jsonl .docx)"
         )
     for note in plan.notes:
@@ -255,7 +256,6 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         reports.abort()
         raise click.UsageError(str(exc)) from None
     run = ScoreRun(outputs, reports, manifest, redact=redact, redact_map=redact_map)
-    _start_up_done(config, classifier)
     dates_warned: set[str] = set()
 
     def on_session(session: dict) -> None:
@@ -269,6 +269,7 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
     try:
         todo = len(plan.items) - len(outputs.skip)
         with stop_on_sigterm(), ProgressDisplay(progress, todo) as on_progress:
+            _start_up_done(config, classifier)
             run.report_kept()
             outcomes = iter_outcomes(plan, config=config, input_format=input_format,
                                      stdin=stdin, jobs=jobs, engine=engine,
@@ -289,12 +290,15 @@ def score(paths: tuple[str, ...], out_dir: str, fmt: str, input_format: str | No
         if isinstance(exc, UsageError):  # e.g. an unreachable scheduler: nothing was scored
             raise click.UsageError(str(exc)) from None
         if isinstance(exc, OSError):  # a full disk, a folder that went away
+            import errno
+
             folders = " and ".join(x for x in (out_dir, html_dir) if x)
+            advice = ("Free some space (or choose another --out) and run the command again."
+                      if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
+                      "Run the same command with --resume to continue where this run stopped.")
             raise click.ClickException(
                 f"cannot write the outputs to {folders}: {exc.strerror or exc}. Nothing was "
-                "replaced: the previous outputs there are as they were, and this run's partial "
-                "files were removed. Free some space (or choose another --out) and run the "
-                "command again.") from None
+                f"replaced: the previous outputs there are as they were. {advice}") from None
         if isinstance(exc, TranscriptAnalyzerError):
             raise click.ClickException(str(exc)) from None
         raise
@@ -405,10 +409,9 @@ def _warn_unmatched(manifest: SessionsMeta | None, path: str | None,
     --resume kept (they were matched when first scored) as matched."""
     if manifest is None:
         return
-    if names.redact:  # kept rows hold pseudonyms: match the kept inputs by their real path
-        manifest.note_kept({source: [""] for source in names.originals(outputs.skip)})
-    else:
-        manifest.note_kept({s: outputs.kept_ids.get(s, []) for s in outputs.skip})
+    if names.redact and outputs.skip:
+        return  # the kept rows hold pseudonyms: which manifest rows they matched is unknown
+    manifest.note_kept({s: outputs.kept_ids.get(s, []) for s in outputs.skip})
     if manifest.unmatched:
         click.echo(f"warning: {manifest.unmatched} row(s) of {path} matched no scored "
                    "session", err=True)

@@ -183,15 +183,19 @@ def _worker_start(parent: int) -> None:
     """In each worker: leave SIGINT to the parent (which stops the pool) and SIGTERM at its
     default (a handler inherited through fork must not make a worker ignore it), and exit when
     the parent is gone, so a killed run leaves no process behind."""
+    import multiprocessing
     import signal
     import threading
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    handle = multiprocessing.parent_process()  # its sentinel closes when the parent dies
 
     def watch() -> None:
-        while os.getppid() == parent:
+        # On POSIX an orphan's parent id changes; on Windows it does not, but the sentinel
+        # of the parent process tells there too.
+        while os.getppid() == parent and (handle is None or handle.is_alive()):
             time.sleep(0.5)
         os._exit(1)
 

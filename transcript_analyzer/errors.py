@@ -6,6 +6,8 @@ matching prose.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TranscriptAnalyzerError(Exception):
     """Base class for every error the library raises on purpose."""
@@ -20,6 +22,16 @@ class TranscriptReadError(TranscriptAnalyzerError):
     """
 
     code = "E100"
+
+    # The transcript id the message quotes, if any: with --redact it becomes its pseudonym.
+    transcript_id: str | None = None
+
+    @classmethod
+    def quoting(cls, transcript_id: str, *args: Any, **kwargs: Any) -> TranscriptReadError:
+        """The error, knowing which transcript id its message quotes."""
+        error = cls(*args, **kwargs)
+        error.transcript_id = transcript_id
+        return error
 
     def __init__(self, source: str, reason: str, line: int | None = None, code: str | None = None):
         self.source = source

@@ -39,6 +39,8 @@ class RunPlan:
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duplicates: int = 0
+    # every path a note names, so that --redact can rename them in the note
+    noted: list[str] = field(default_factory=list)
 
 
 def plan_inputs(paths: Iterable[str | Path], input_format: str | None = None,
@@ -111,6 +113,7 @@ class _Walker:
         again = ("is named more than once" if first == path_text(path)
                  else f"is the same file as {first}")
         self.plan.notes.append(f"{path_text(path)} {again}; it is scored once")
+        self.plan.noted.append(path_text(path))
         return True
 
     def _add_found(self, path: Path, info: os.stat_result | str, input_format: str | None

@@ -92,8 +92,8 @@ class Limits:
         turns: a session is scored whole, so its size is what memory must hold."""
         limit = self.max_session_turns
         if limit and turns > limit:
-            raise FileTooLargeError(
-                source,
+            raise FileTooLargeError.quoting(
+                transcript_id, source,
                 f"transcript {transcript_id!r} has more than {limit:,} turns, over the limit "
                 "for one session (scoring holds a whole session in memory, about 7 KB per "
                 "turn); split it into sessions, or raise the limit with --max-session-turns",

@@ -172,18 +172,17 @@ class ScoreRun:
 
     def abandon(self, exc: BaseException) -> None:
         """After `exc` stopped the run: a usage error (nothing was scored, e.g. an unreachable
-        scheduler) or a failed write discards the partial outputs; anything else keeps them
-        for `--resume`. The previous outputs are untouched either way."""
+        scheduler) discards the partial outputs; anything else keeps them for `--resume`, unless
+        even the checkpoint cannot be written (a full disk). The previous outputs are untouched
+        either way."""
         from .errors import UsageError
 
         try:
-            # A write that failed (a full disk) leaves no checkpoint worth resuming from, and
-            # the space the partial tables hold is better given back.
-            if isinstance(exc, (UsageError, OSError)):
+            if isinstance(exc, UsageError):
                 self.outputs.abort()
-            else:
+            else:  # a failed write too: what was finished stays for --resume if it can
                 self.outputs.interrupt()
-        except OSError:
+        except OSError:  # the checkpoint itself cannot be written (a full disk)
             self.outputs.abort()
         finally:
             self.reports.abort()

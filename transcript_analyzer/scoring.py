@@ -111,11 +111,12 @@ class Names:
     def __init__(self, plan: RunPlan, redact: bool) -> None:
         self.redact = redact
         self._real: dict[str, str] = {}
+        self._fresh: dict[str, str] = {}  # real source -> the id a fresh run gives it
         if redact:
             for path, _ in plan.items:
                 source = source_name(path)
                 self._real[source_pseudonym(source)] = source
-            self._named = [*self._real.values(), *plan.skipped,
+            self._named = [*self._real.values(), *plan.skipped, *plan.noted,
                            *(path for path, _ in plan.ignored)]
 
     def source(self, source: str) -> str:
@@ -142,10 +143,20 @@ class Names:
         """Kept sources as the plan names them."""
         return {self._real.get(s, s) for s in sources} if self.redact else sources
 
+    def note_fresh(self, source: str, transcript_id: str) -> None:
+        """The id a fresh run gives a kept single-transcript file (`ids_as_a_fresh_run`)."""
+        self._fresh[source] = transcript_id
+
     def kept_ids(self, kept: dict[str, list[str]]) -> dict[str, list[str]]:
-        """The ids a resumed run must not give again. Pseudonyms cannot be turned back, but
-        they need not be: an id's pseudonym includes its source, so it is unique anyway."""
-        return {} if self.redact else kept
+        """The ids a resumed run must not give again, as the plan names them. Pseudonyms
+        cannot be turned back, so a kept single-transcript file's real id is the one a fresh
+        run gives it (which is why it could be kept); the ids inside a kept long-format file
+        stay unknown, and their pseudonyms, which include the path, cannot collide anyway."""
+        if not self.redact:
+            return kept
+        real = (self._real.get(key, key) for key in kept)
+        return {source: [self._fresh[source]] if source in self._fresh else []
+                for source in real}
 
 
 def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
@@ -169,6 +180,7 @@ def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
             fresh = unique_id(path_text(path.stem), used)
             if kept.get(key) == [names.transcript_id(source, fresh)]:
                 consistent.add(key)
+                names.note_fresh(source, fresh)
         elif key in kept:
             used.update(kept[key])
             consistent.add(key)

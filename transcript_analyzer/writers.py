@@ -592,6 +592,10 @@ class OutputSet:
         table = TableWriter(public, MANIFEST_COLUMNS, self.fmt)
         table.write([{**row, "sessions": int(row["sessions"] or 0)} for row in manifest])
         table.close(sync=True)
+        options = (self.partial / RUN_OPTIONS).exists()
+        # The marker first: once a table has moved, nothing may fail on a full disk.
+        record(self.out_dir, [*(f"{name}.{self.fmt}" for name in TABLES),
+                              manifest_name(self.fmt), *([RUN_OPTIONS] if options else [])])
         written = {}
         for name in TABLES:
             target = self.out_dir / f"{name}.{self.fmt}"
@@ -599,10 +603,9 @@ class OutputSet:
             written[name] = target
         os.replace(public, self.out_dir / manifest_name(self.fmt))
         written["inputs"] = self.out_dir / manifest_name(self.fmt)
-        if (self.partial / RUN_OPTIONS).exists():
+        if options:
             os.replace(self.partial / RUN_OPTIONS, self.out_dir / RUN_OPTIONS)
             written["options"] = self.out_dir / RUN_OPTIONS
-        record(self.out_dir, [path.name for path in written.values()])
         shutil.rmtree(self.partial, ignore_errors=True)
         self._lock.release()
         return written

@@ -86,6 +86,25 @@ def pseudonymise_rows(rows: list[dict[str, Any]], source: str, transcript_id: st
             *(("speaker", name, label, new_id) for label, name in labels.items())]
 
 
+def rename_speakers(message: str, source: str, speakers: Sequence[str],
+                    given: str | None = None) -> str:
+    """A message with the speakers' labels as their pseudonyms and a name given on the
+    command line (--supporter) withheld; labels of every length are replaced here, as a
+    message quotes them whole. The source's path is left for `pseudonymise_error`."""
+    labels = speaker_pseudonyms(speakers)
+    words = sorted(labels, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)") \
+        if words else None
+    parts = message.split(source) if source else [message]
+    for k, part in enumerate(parts):
+        if given:
+            part = part.replace(repr(given), "(the name given)")
+        if pattern is not None:
+            part = pattern.sub(lambda m: labels[m.group(0)], part)
+        parts[k] = part
+    return source.join(parts)
+
+
 def pseudonymise_session(session: Mapping[str, Any], speakers: Sequence[str]) -> dict[str, Any]:
     """A session row with its source, id and speaker labels replaced. The supporter keeps a
     name given by a manifest or the input's metadata (the supervisor's own record of staff);

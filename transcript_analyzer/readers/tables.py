@@ -144,7 +144,8 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
                     yielded += 1
                     seen.clear()
                 if key in finished:
-                    raise MalformedTranscriptError(
+                    raise MalformedTranscriptError.quoting(
+                        key,
                         source,
                         f"rows of transcript {key!r} start again here, after other "
                         "transcripts; keep each transcript's rows together (sort the file by "

@@ -247,10 +247,13 @@ class ReportWriter:
 
     def prepare(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
                 ) -> None:
-        """Write `index.html` into the staging folder: after this, committing only renames,
-        so a full disk fails before the tables of the same run are moved into place."""
+        """Write `index.html` into the staging folder and the reports' names into the
+        ownership marker: after this, committing only renames, so a full disk fails before the
+        tables of the same run are moved into place."""
         write_html(self.staging / "index.html",
                    render_index(self.sessions, self.links, self.errors, skipped, ignored))
+        self.check()
+        record(self.out_dir, [*self.links, "index.html"])
         self._prepared = True
 
     def commit(self, skipped: Iterable[str] = (), ignored: Iterable[tuple[str, str]] = ()
@@ -259,8 +262,6 @@ class ReportWriter:
         id -> path."""
         if not self._prepared:
             self.prepare(skipped, ignored)
-        self.check()
-        record(self.out_dir, [*self.links, "index.html"])
         written: dict[str, Path] = {}
         for session, name in zip(self.sessions, self.links):
             os.replace(self.staging / name, self.out_dir / name)
