@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -77,7 +78,7 @@ def _pooled(batches: Iterator[B], work: Callable[[B], R], jobs: int, context: An
         for batch in itertools.chain(batches, [None]):
             if batch is not None:
                 try:
-                    pending.append((batch, pool.submit(work, batch)))
+                    pending.append((batch, _submit(pool, work, batch)))
                 except BrokenProcessPool:  # a worker died since the last look
                     pending.append((batch, None))
             while pending and (batch is None or len(pending) >= window):
@@ -118,7 +119,7 @@ def _alone(batch: B, work: Callable[[B], R], context: Any,
     pool = _pool(1, context)
     try:
         try:
-            return pool.submit(work, batch).result()
+            return _submit(pool, work, batch).result()
         except BrokenProcessPool:
             reason = _death(pool) or reason
         if not (isinstance(batch, list) and len(batch) > 1):
@@ -128,7 +129,7 @@ def _alone(batch: B, work: Callable[[B], R], context: Any,
             _stop(pool)
             pool = _pool(1, context)
             try:
-                results.extend(pool.submit(work, [item]).result())
+                results.extend(_submit(pool, work, [item]).result())
             except BrokenProcessPool:
                 results.extend(_lost([item], on_lost, _death(pool) or reason))
         return results  # type: ignore[return-value]
@@ -144,14 +145,28 @@ def _lost(batch: Any, on_lost: Callable[[Any, str], Any] | None, reason: str) ->
     return on_lost(batch, reason)
 
 
+def _submit(pool: Any, work: Callable[[B], R], batch: B) -> Any:
+    """`pool.submit`, remembering the pool's worker processes: once the pool is broken it may
+    have let go of them, and `_death` needs them to say how one ended."""
+    future = pool.submit(work, batch)
+    seen = pool.__dict__.setdefault("_seen_workers", {})
+    seen.update(getattr(pool, "_processes", None) or {})
+    return future
+
+
 def _death(pool: Any) -> str:
     """How a pool's worker ended, for the error row: a signal (9 is what the out-of-memory
     killer sends) or an exit status."""
     import signal
-
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.join(timeout=0.2)
-        code = process.exitcode
+    workers = list({**pool.__dict__.get("_seen_workers", {}),
+                    **(getattr(pool, "_processes", None) or {})}.values())
+    # The pool's own thread may be reaping the dead worker at this moment, and then our
+    # look at it sees nothing for a few milliseconds: look again for up to two seconds.
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and all(_exit_code(p) is None for p in workers):
+        time.sleep(0.02)
+    for process in workers:
+        code = _exit_code(process)
         if code is not None and code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -162,6 +177,13 @@ def _death(pool: Any) -> str:
         if code:
             return f"its worker process exited with status {code}"
     return "its worker process stopped unexpectedly"
+
+
+def _exit_code(process: Any) -> int | None:
+    try:
+        return process.exitcode
+    except ValueError:  # a closed process object
+        return None
 
 
 def _stop(pool: Any) -> None:
