@@ -158,6 +158,7 @@ def _death(pool: Any) -> str:
     """How a pool's worker ended, for the error row: a signal (9 is what the out-of-memory
     killer sends) or an exit status."""
     import signal
+
     workers = list({**pool.__dict__.get("_seen_workers", {}),
                     **(getattr(pool, "_processes", None) or {})}.values())
     # The pool's own thread may be reaping the dead worker at this moment, and then our
