@@ -173,17 +173,15 @@ def redact_error(error: dict[str, Any]) -> dict[str, Any]:
     """An error row as --redact writes it: its source a pseudonym, in the message too, and the
     personal data in what the message quotes of the input (a line that did not parse)
     replaced, as in the turn text."""
-    from .privacy import find_pii, redact
-    from .privacy.pseudonyms import pseudonymise_error, transcript_pseudonym
+    from .privacy.pseudonyms import pseudonymise_error, redact_outside, transcript_pseudonym
 
     source = str(error.get("source") or "")
     message = str(error.get("error") or "")
     quoted = error.pop("transcript_id", None)
     if quoted:
         message = message.replace(repr(quoted), transcript_pseudonym(source, quoted))
-    parts = message.split(source) if source else [message]  # the path is renamed, not searched
-    parts = [redact(part, hits) if (hits := find_pii(part, [])) else part for part in parts]
-    return pseudonymise_error({**error, "error": source.join(parts)})
+    # the path is renamed by pseudonymise_error, not searched
+    return pseudonymise_error({**error, "error": redact_outside(message, source)})
 
 
 def warm_up(config: ScoringConfig, nlp: Any = None, classifier: Any = None) -> None:

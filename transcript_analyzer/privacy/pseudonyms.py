@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -55,14 +55,30 @@ def speaker_pseudonyms(speakers: Sequence[str]) -> dict[str, str]:
 _TEXT_COLUMNS = ("text", "jargon_terms", "jargon_alternatives")
 
 
-def _mentions(labels: Mapping[str, str]) -> re.Pattern[str] | None:
-    """A pattern for the speakers' labels as words of the text ("Hi Sam"), so that a name
-    renamed in the speaker column is not left in the turns. Labels shorter than three
-    characters ("A", "B") would match ordinary words and are left out."""
-    words = sorted((label for label in labels if len(label) >= 3), key=len, reverse=True)
+def _label_pattern(labels: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern for speaker labels as whole words, longest first; None without labels."""
+    words = sorted(labels, key=len, reverse=True)
     if not words:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
+
+
+def _outside(text: str, kept: str, change: Callable[[str], str]) -> str:
+    """`change` applied to the text around each occurrence of `kept`, which stays whole (a
+    path or id renamed by other means must not be searched or cut)."""
+    parts = text.split(kept) if kept else [text]
+    return kept.join(change(part) for part in parts)
+
+
+def redact_outside(text: str, kept: str, speakers: Sequence[str] = ()) -> str:
+    """Personal data found in `text` replaced, except inside `kept`."""
+    from . import find_pii, redact
+
+    def change(part: str) -> str:
+        hits = find_pii(part, speakers)
+        return redact(part, hits) if hits else part
+
+    return _outside(text, kept, change)
 
 
 def pseudonymise_rows(rows: list[dict[str, Any]], source: str, transcript_id: str,
@@ -73,7 +89,9 @@ def pseudonymise_rows(rows: list[dict[str, Any]], source: str, transcript_id: st
     new_source = source_pseudonym(source)
     new_id = transcript_pseudonym(source, transcript_id)
     labels = speaker_pseudonyms(speakers)
-    named = _mentions(labels)
+    # the labels as words of the text ("Hi Sam"); labels shorter than three characters
+    # ("A", "B") would match ordinary words and are left out
+    named = _label_pattern(label for label in labels if len(label) >= 3)
     for row in rows:
         row["source"], row["transcript_id"] = new_source, new_id
         if row.get("speaker") is not None:
@@ -92,17 +110,14 @@ def rename_speakers(message: str, source: str, speakers: Sequence[str],
     command line (--supporter) withheld; labels of every length are replaced here, as a
     message quotes them whole. The source's path is left for `pseudonymise_error`."""
     labels = speaker_pseudonyms(speakers)
-    words = sorted(labels, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)") \
-        if words else None
-    parts = message.split(source) if source else [message]
-    for k, part in enumerate(parts):
+    pattern = _label_pattern(labels)
+
+    def change(part: str) -> str:
         if given:
             part = part.replace(repr(given), "(the name given)")
-        if pattern is not None:
-            part = pattern.sub(lambda m: labels[m.group(0)], part)
-        parts[k] = part
-    return source.join(parts)
+        return pattern.sub(lambda m: labels[m.group(0)], part) if pattern else part
+
+    return _outside(message, source, change)
 
 
 def pseudonymise_session(session: Mapping[str, Any], speakers: Sequence[str]) -> dict[str, Any]:
@@ -118,15 +133,11 @@ def pseudonymise_session(session: Mapping[str, Any], speakers: Sequence[str]) ->
     if out.get("supporter_source") == "speaker" or out.get("supporter") in labels:
         out["supporter"] = labels.get(out.get("supporter"), out.get("supporter"))
     if out.get("warnings"):  # e.g. a date read from the file name, quoting the path
-        from . import find_pii, redact
-
         text = _QUOTED.sub(lambda m: "'[FILE NAME]'" if m.group(1) in source else m.group(0),
                            str(out["warnings"]))  # a date quoted from the file name
-        text = text.replace(source, out["source"])
-        parts = text.split(transcript_id) if transcript_id else [text]
-        parts = [redact(part, hits) if (hits := find_pii(part, speakers)) else part
-                 for part in parts]
-        out["warnings"] = out["transcript_id"].join(parts)
+        text = redact_outside(text.replace(source, out["source"]), transcript_id, speakers)
+        out["warnings"] = text.replace(transcript_id, out["transcript_id"]) \
+            if transcript_id else text
     return out
 
 
