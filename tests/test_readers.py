@@ -112,6 +112,69 @@ def test_json_list_and_object_and_jsonl(tmp_path):
     assert [t.id for t in many] == ["s0", "s1", "s2"]
 
 
+def _same(streamed, whole):
+    assert [(t.id, t.metadata, t.warnings, [(x.speaker, x.text, x.start, x.end, x.line)
+                                            for x in t.turns]) for t in streamed] == [
+        (t.id, t.metadata, t.warnings, [(x.speaker, x.text, x.start, x.end, x.line)
+                                        for x in t.turns]) for t in whole]
+
+
+@pytest.mark.parametrize("encoding,ending", [("utf-8", "\n"), ("utf-8-sig", "\r\n"),
+                                             ("utf-16", "\r"), ("cp1252", "\n")])
+def test_streamed_jsonl_reads_as_the_whole_file_does(tmp_path, encoding, ending):
+    from transcript_analyzer.readers import iter_file
+
+    turns = [{"spe\u200baker": "Ren\u00e9e", "text": "Caf\u00e9 \u2019later\u2019"},
+             {"speaker": "B", "text": "Hey\x00 there", "start": 3}]
+    whole_lines = [json.dumps({"turns": turns, "metadata": {"n": i}}, ensure_ascii=False)
+                   for i in range(3)]
+    if encoding == "cp1252":  # no invisible characters in a legacy code page
+        whole_lines = [line.replace("\u200b", "") for line in whole_lines]
+    path = tmp_path / "many.jsonl"
+    path.write_bytes((ending.join(whole_lines) + ending).encode(encoding))
+    _same(iter_file(path, "jsonl"), load_transcripts(path))
+    turn_lines = [json.dumps({"transcript_id": k, "speaker": s, "text": t}) for k, s, t in
+                  [("a", "A", "hi"), ("b", "A", "hey"), ("a", "B", "again")]]
+    path.write_bytes(ending.join(turn_lines).encode(encoding))
+    _same(iter_file(path, "jsonl"), load_transcripts(path))
+    assert [len(t.turns) for t in iter_file(path, "jsonl")] == [2, 1]
+
+
+def test_streamed_jsonl_yields_each_transcript_before_reading_on(tmp_path):
+    from transcript_analyzer.readers import iter_file
+
+    lines = [json.dumps({"id": f"s{i}", "turns": [{"speaker": "A", "text": "hi"}]})
+             for i in range(2)]
+    path = write(tmp_path / "m.jsonl", "\n".join([*lines, "{not json", lines[0]]))
+    stream = iter_file(path, "jsonl")
+    assert next(stream).id == "s0" and next(stream).id == "s1"
+    with pytest.raises(TranscriptReadError, match="line 3.*not valid JSON"):
+        next(stream)
+    with pytest.raises(TranscriptReadError, match="line 3"):
+        load_transcripts(path)
+    mixed = write(tmp_path / "x.jsonl", "\n".join([lines[0], '{"speaker": "A", "text": "x"}']))
+    stream = iter_file(mixed, "jsonl")
+    assert next(stream).id == "s0"
+    with pytest.raises(TranscriptReadError, match="line 2.*mixes whole transcripts"):
+        next(stream)
+
+
+def test_a_streamed_jsonl_line_over_the_size_limit_is_refused_unread(tmp_path):
+    from transcript_analyzer.errors import FileTooLargeError
+    from transcript_analyzer.limits import Limits
+    from transcript_analyzer.readers import iter_file
+
+    small = json.dumps({"id": "s", "turns": [{"speaker": "A", "text": "hi"}]})
+    big = json.dumps({"id": "big", "turns": [{"speaker": "A", "text": "word " * 400_000}]})
+    path = write(tmp_path / "m.jsonl", "\n".join([small, big, small]))
+    stream = iter_file(path, "jsonl", limits=Limits(max_file_mb=1))
+    assert next(stream).id == "s"
+    with pytest.raises(FileTooLargeError, match="line 2.*--max-file-mb"):
+        next(stream)
+    assert [t.id for t in iter_file(path, "jsonl", limits=Limits(max_file_mb=3))] == [
+        "s", "big", "s"]
+
+
 def test_docx_paragraphs(tmp_path):
     docx = pytest.importorskip("docx")
     document = docx.Document()

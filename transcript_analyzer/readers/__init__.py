@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import (
     EmptyTranscriptError,
+    FileTooLargeError,
     TranscriptReadError,
     UnsupportedFormatError,
     WrongFormatError,
@@ -21,9 +22,9 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Transcript
 from ..resources import file_sha256
 from .captions import read_captions
-from .decode import decode
+from .decode import decode, parseable
 from .docx import read_docx
-from .jsonfmt import read_json, read_jsonl
+from .jsonfmt import iter_jsonl, read_json, read_jsonl
 from .plaintext import read_plaintext
 from .tables import iter_table, read_table
 
@@ -142,7 +143,7 @@ def load_transcripts(
     return read_bytes(data, source, fmt, transcript_id or path_text(path.stem), limits=limits)
 
 
-STREAMED = ("csv", "tsv")
+STREAMED = ("csv", "tsv", "jsonl")
 _SAMPLE_BYTES = 1 << 16
 
 
@@ -150,9 +151,10 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
               limits: Limits | None = None) -> Iterator[Transcript]:
     """Transcripts of one file, lazily.
 
-    CSV and TSV tables are streamed row by row, so a long-format corpus of any size is read in
-    constant memory (its transcripts' rows must be grouped together) and the size limit does not
-    apply to them; every other format is one transcript per file and is read whole.
+    CSV and TSV tables and JSON Lines are streamed row by row, so a long-format corpus of any
+    size is read in constant memory (a table's transcripts must have their rows grouped
+    together) and the file size limit does not apply to them: a JSONL line is held to it
+    instead. Every other format is one transcript per file and is read whole.
     """
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
@@ -179,11 +181,31 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
         text, encoding, warnings = decode(sample, source)
         raw.seek(0)
         stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        for transcript in iter_table(stream, text, source, transcript_id, fmt, limits=limits):
+        if fmt == "jsonl":
+            transcripts = iter_jsonl(_json_lines(stream, source, limits), text, source,
+                                     transcript_id)
+        else:
+            transcripts = iter_table(stream, text, source, transcript_id, fmt, limits=limits)
+        for transcript in transcripts:
             transcript.metadata["encoding"] = encoding
             transcript.warnings[:0] = warnings
+            limits.check_session_turns(len(transcript.turns), source, transcript.id)
             limits.apply_turn_limit(transcript)
             yield transcript
+
+
+def _json_lines(stream: io.TextIOWrapper, source: str, limits: Limits) -> Iterator[str]:
+    """A JSONL stream's lines as `read_bytes` sees them once the whole file is decoded: no line
+    ending, no NUL bytes or invisible format characters. A line longer than the file size limit
+    is an error naming it, raised before the rest of it is read."""
+    most = limits.max_file_bytes
+    for number, line in enumerate(iter(lambda: stream.readline(most + 1 if most else -1), ""),
+                                  start=1):
+        if most and len(line) > most and not line.endswith(("\n", "\r")):
+            raise FileTooLargeError(
+                source, f"this line alone is over the {most / 1e6:,.1f} MB file size limit; "
+                "raise it with --max-file-mb, or split the line's transcript", line=number)
+        yield parseable(line.rstrip("\r\n"))
 
 
 def check_regular_file(path: Path) -> None:

@@ -154,18 +154,23 @@ def _checked(text: str, source: str, warnings: list[str]) -> str:
             "this looks like a binary file, not a transcript "
             "(check the file extension or export it again as text)",
         )
-    if not text.isascii():
-        # Invisible characters inside a speaker label or a header ("Da\u200bna:") would stop it
-        # being recognised, so they go before any parsing, not only from each turn's text.
-        text = text.translate(_INVISIBLE_TABLE)
     nuls = text.count("\x00")
+    text = parseable(text)
     if nuls:
-        text = text.replace("\x00", "")
         warnings.append(f"{nuls} NUL byte(s) removed")
     if controls > nuls:
         warnings.append(f"{controls - nuls} control character(s) (such as ESC or BEL) replaced "
                         "by spaces")
     return text
+
+
+def parseable(text: str) -> str:
+    """`text` without NUL bytes and invisible format characters: inside a speaker label, a
+    header or a JSON key ("Da\u200bna:") they would stop it being recognised, so they go before
+    any parsing, not only from each turn's text."""
+    if not text.isascii():
+        text = text.translate(_INVISIBLE_TABLE)
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def normalise_text(text: str) -> str:

@@ -14,6 +14,7 @@ floats (and then dropped as times), and nesting deeper than Python can parse is 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import MalformedTranscriptError, TranscriptReadError, WrongFormatError
@@ -155,15 +156,26 @@ def read_json(text: str, source: str, transcript_id: str) -> list[Transcript]:
 
 
 def read_jsonl(text: str, source: str, transcript_id: str) -> list[Transcript]:
+    return list(iter_jsonl(split_lines(text), text, source, transcript_id))
+
+
+def iter_jsonl(lines: Iterable[str], sample: str, source: str, transcript_id: str
+               ) -> Iterator[Transcript]:
+    """Transcripts of JSON Lines read line by line; `sample` (the start of the text) gives hints.
+
+    A file of whole transcripts, one per line, yields each as soon as its line is read, so a
+    corpus of any size is read in constant memory. Turn-per-line files are grouped by their
+    transcript_id wherever the lines are, so they are held until the end.
+    """
     turn_rows: list[tuple[int, dict]] = []
-    transcripts: list[Transcript] = []
-    for number, line in enumerate(split_lines(text), start=1):
+    count = 0
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             obj = _loads(line)
         except json.JSONDecodeError as exc:
-            hint = format_hint(text, "jsonl") if number == 1 else ""
+            hint = format_hint(sample, "jsonl") if number == 1 else ""
             raise (WrongFormatError if hint else MalformedTranscriptError)(
                 source, f"this line is not valid JSON ({exc.msg}){hint}", line=number
             ) from None
@@ -171,28 +183,32 @@ def read_jsonl(text: str, source: str, transcript_id: str) -> list[Transcript]:
             raise _too_deep(source, number) from None
         items = _turn_list(obj)
         if isinstance(obj, dict) and items is not None:
-            tid = clean_id(obj.get("id"), f"{transcript_id}-{len(transcripts) + 1}")
+            if turn_rows:
+                raise _mixed(source, turn_rows[0][0])
+            count += 1
+            tid = clean_id(obj.get("id"), f"{transcript_id}-{count}")
             warnings: list[str] = []
             transcript = _build(items, source, tid, "jsonl", [number] * len(items),
                                 _metadata(obj, warnings))
             transcript.warnings.extend(warnings)
-            transcripts.append(transcript)
+            yield transcript
         elif isinstance(obj, dict):
+            if count:
+                raise _mixed(source, number)
             turn_rows.append((number, obj))
         else:
             raise MalformedTranscriptError(
                 source, "expected a JSON object on each line", line=number
             )
-    if turn_rows and transcripts:
-        raise MalformedTranscriptError(
-            source, "mixes whole transcripts and single turns on separate lines",
-            line=turn_rows[0][0],
-        )
     if turn_rows:
-        return _jsonl_turns(turn_rows, source, transcript_id)
-    if not transcripts:
+        yield from _jsonl_turns(turn_rows, source, transcript_id)
+    elif not count:
         raise MalformedTranscriptError(source, "no JSON lines found")
-    return transcripts
+
+
+def _mixed(source: str, line: int) -> MalformedTranscriptError:
+    return MalformedTranscriptError(
+        source, "mixes whole transcripts and single turns on separate lines", line=line)
 
 
 def _jsonl_turns(rows: list[tuple[int, dict]], source: str, transcript_id: str
