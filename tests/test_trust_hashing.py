@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -33,6 +35,14 @@ ROWS = [
 ]
 
 
+@cache
+def stored(name: str) -> np.ndarray:
+    """An array of the shipped model file as it was saved (the model keeps its weights in
+    another layout)."""
+    with np.load(shipped_model_dir() / "model.npz") as data:
+        return data[name]
+
+
 def sklearn_decision(model: TrustModel, rows: list[dict], head: str = "") -> np.ndarray:
     """The decision function computed the way the previous, scikit-learn based code did; with
     `head="theme_"`, the theme head's scores."""
@@ -57,7 +67,7 @@ def sklearn_decision(model: TrustModel, rows: list[dict], head: str = "") -> np.
     blocks.append(sparse.csr_matrix(np.array(onehot)))
     blocks.append(sparse.csr_matrix(numeric / np.asarray(model.scale)))
     matrix = sparse.hstack(blocks, format="csr")
-    return (matrix @ model.arrays[f"{head}coef"].astype(np.float64).T
+    return (matrix @ stored(f"{head}coef").astype(np.float64).T
             + model.arrays[f"{head}intercept"])
 
 
@@ -119,3 +129,49 @@ def test_inference_does_not_import_sklearn() -> None:
             "print(any(k == 'sklearn' or k.startswith(('sklearn.', 'scipy')) for k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def full_table_scores(model: TrustModel, rows: list[dict]) -> np.ndarray:
+    """Scores from the whole weight table (every hashed column, as the model kept it before it
+    dropped the columns without a weight), gathered and summed in the same order."""
+    heads = [stored("coef")] + ([stored("theme_coef")] if model.themes else [])
+    table = np.ascontiguousarray(np.vstack(heads).T)
+    decision = np.zeros((len(rows), table.shape[1]))
+    offset = 0
+    for column, block in model.blocks:
+        row_ids, columns, weights = block.transform([str(r[column]) for r in rows])
+        if len(row_ids):
+            contributions = np.take(table, offset + columns, axis=0) * weights[:, None]
+            starts = np.flatnonzero(np.r_[True, row_ids[1:] != row_ids[:-1]])
+            decision[row_ids[starts]] += np.add.reduceat(contributions, starts, axis=0)
+        offset += block.n_features
+    dense = np.hstack([np.array([[1.0 if r[column] == category else 0.0 for column, categories
+                                  in model.params["categorical"] for category in categories]
+                                 for r in rows]).reshape(len(rows), -1),
+                       np.array([[float(r[c]) for c in model.params["numeric"]]
+                                 for r in rows]).reshape(len(rows), -1) / model.scale])
+    decision += dense @ table[offset:]
+    return decision + model.intercept
+
+
+def test_the_weights_kept_give_the_whole_tables_scores_to_the_bit(model: TrustModel) -> None:
+    from transcript_analyzer.classifier import turn_features
+    from transcript_analyzer.nlp import shared_pipeline
+
+    texts = ["So part of you wants to stop, and part of you isn't sure yet.",
+             "You should really just call them tomorrow, okay?", "Mm-hmm.", "",
+             "What would you like to talk about today, Sam? ¿Qué tal? 🙂"]
+    nlp = shared_pipeline()
+    rows = [*ROWS]
+    for doc in nlp.pipe(texts):
+        rows.append(turn_features(doc))
+    assert len(model.hashed_weights) < model.row_of.size / 2  # the point of keeping fewer
+    np.testing.assert_array_equal(model._scores(rows), full_table_scores(model, rows))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=120), st.text(max_size=60))
+def test_kept_weights_match_the_whole_table_on_any_text(model: TrustModel, text: str,
+                                                        prev: str) -> None:
+    rows = [{**ROWS[0], "text": text, "prev_client_text": prev}]
+    np.testing.assert_array_equal(model._scores(rows), full_table_scores(model, rows))
