@@ -238,3 +238,49 @@ def test_streamed_long_csv_needs_each_transcripts_rows_together(tmp_path):
         next(stream)
     # Read whole (the library's load_transcripts), the rows are grouped wherever they are.
     assert [len(t.turns) for t in load_transcripts(path)] == [2, 1]
+
+
+def _as_read(items):
+    from transcript_analyzer.batch import TableItem, read_item
+
+    out = []
+    for item in items:
+        for read in (read_item(item) if isinstance(item, TableItem) else [item]):
+            out.append(read if isinstance(read, dict) else (
+                read.id, read.source, read.metadata, read.warnings,
+                [(t.index, t.speaker, t.text, t.start, t.end, t.line, t.meta) for t in read.turns]))
+    return out
+
+
+LONG_TABLES = {
+    "repeats.csv": "transcript_id,turn_index,speaker,text,supporter_name\n"
+                   "a,0,T,Hi there,Jo\na,0,T,Hi there,Jo\na,1,C,Hello,Jo\n"
+                   "b,0,T,How are you?,Jo\nb,1,C, ,Kim\nb,2,C,Fine ,Kim\n",
+    "broken_row.csv": "transcript_id,speaker,text\na,T,hi\nb,T,hey\nc,T,one,two\nd,T,later\n",
+    "empty_one.csv": "transcript_id,speaker,text\na,T,hi\nb,T,\u200b\nb,C, \nc,T,later\n",
+    "again.csv": "transcript_id,speaker,text\na,T,hi\nb,T,hey\na,C,again\n",
+    "too_long.csv": "transcript_id,speaker,text\n" + "".join(f"a,T,turn {i}\n" for i in range(9)),
+    "same_ids.csv": "transcript_id,speaker,text\na,T,hi\n",
+    "times.tsv": "transcript_id\tspeaker\ttext\tstart\tend\trole\n"
+                 "a\tT\thi\t00:01\t-3\tsupporter\na\tC\tyo\tnan\t7\t\n",
+}
+
+
+def test_table_rows_left_to_a_worker_read_as_the_file_is_read(tmp_path):
+    """`score` leaves a table's turns to be made by the worker that scores them; what it makes
+    (ids, turns, warnings, errors and where a failed file stops) is what reading it whole gives."""
+    from transcript_analyzer.batch import read_one, read_table_items
+    from transcript_analyzer.limits import Limits
+
+    limits = Limits(max_session_turns=5)
+    used_whole: set[str] = {"a"}
+    used_rows: set[str] = {"a"}
+    for name, text in LONG_TABLES.items():
+        path = tmp_path / name
+        path.write_bytes(text.replace("Hello", "H\u00e9llo").encode(
+            "cp1252" if name == "repeats.csv" else "utf-8", errors="ignore"))
+        fmt = path.suffix[1:]
+        whole = _as_read(read_one(path, fmt, None, None, limits, None, used_whole))
+        rows = _as_read(read_table_items(path, fmt, limits, used_rows))
+        assert rows == whole, name
+    assert used_rows == used_whole and "a-2" in used_rows

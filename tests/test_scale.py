@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -67,6 +70,33 @@ def test_jobs_2_gives_identical_rows_in_input_order(corpus, tmp_path):
     ids = one["sessions"]["transcript_id"].tolist()
     assert ids == sorted(ids) and len(ids) == BATCH_ITEMS + 6
     assert len(one["errors"]) == 1
+
+
+def test_a_long_csv_scores_the_same_whoever_makes_its_turns(tmp_path):
+    """With -j 2 the workers make a long table's turns from rows the main process grouped;
+    rows, ids and the error of a file that fails part-way are those of the Python API, which
+    reads the file whole in one process (`load_transcripts`)."""
+    from transcript_analyzer import score
+
+    table = io.StringIO()
+    csv.writer(table).writerows([("transcript_id", "turn_index", "speaker", "text")] + [
+        (f"t{k}", i, s, f"{t} ({k})") for k in range(BATCH_ITEMS + 6)
+        for i, (s, t) in enumerate(TURNS)])
+    write(tmp_path / "in" / "long.csv", table.getvalue())
+    write(tmp_path / "in" / "part.csv", "transcript_id,speaker,text\nt1,Dana,What now?\n"
+          "t1,Sam,No idea.\nt2,Dana,Hi\nt1,Sam,again\n")
+    for jobs in ("1", "2"):
+        _run(["score", str(tmp_path / "in"), "--out", str(tmp_path / jobs), "-j", jobs], 1)
+    one, two = _tables(tmp_path / "1"), _tables(tmp_path / "2")
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+    assert one["sessions"]["transcript_id"].tolist()[-2:] == ["t1-2", "t2-2"]
+    assert len(one["errors"]) == 1 and "start again" in one["errors"]["error"].iloc[0]
+    from transcript_analyzer.readers import load_transcripts
+
+    whole = load_transcripts(tmp_path / "in" / "long.csv")
+    api = score(whole).utterances
+    assert api["text"].tolist() == one["utterances"]["text"].tolist()[:len(api)]
 
 
 def test_dask_local_cluster_matches_local_engine(corpus, tmp_path):

@@ -25,9 +25,11 @@ from .model import Transcript
 from .readers import (
     EXTENSIONS,
     STREAMED,
+    StreamedRows,
     check_regular_file,
     file_sha256,
     iter_file,
+    iter_table_chunks,
     path_text,
     read_bytes,
     read_file_bytes,
@@ -124,7 +126,7 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
 
     nlp, classifier = _scorer(config, nlp, classifier)
     batch = [read for item in batch for read in
-             (read_item(item) if isinstance(item, FileItem) else [item])]
+             (read_item(item) if isinstance(item, (FileItem, TableItem)) else [item])]
     transcripts = [item for item in batch if not isinstance(item, dict)]
     scored = iter(score_transcripts(transcripts, nlp, classifier, config))
     outcomes = []
@@ -147,7 +149,7 @@ def score_batch(batch: list[BatchItem], config: ScoringConfig, nlp: Any = None,
     return outcomes
 
 
-def lost_batch(batch: list[BatchItem | FileItem], reason: str, redact: bool = False
+def lost_batch(batch: list[BatchItem | FileItem | TableItem], reason: str, redact: bool = False
                ) -> list[Outcome]:
     """Error outcomes for a batch whose worker died even when it ran alone: every input it held
     is listed in errors, and the run goes on with the others."""
@@ -163,7 +165,8 @@ def lost_batch(batch: list[BatchItem | FileItem], reason: str, redact: bool = Fa
         exc = WorkerLostError(source, f"could not be scored: {reason} while scoring it, with "
                               "no other input in the same process. If it is very large, "
                               "memory may have run out: try -j 1, or split the file")
-        sha = item.metadata.get("sha256", "") if isinstance(item, Transcript) else ""
+        sha = item.metadata.get("sha256", "") if isinstance(item, Transcript) else \
+            getattr(item, "sha256", "")
         error = error_row(exc, source)
         outcomes.append(Outcome([], None, redact_error(error) if redact else error, source, sha))
     return outcomes
@@ -281,10 +284,58 @@ class FileItem:
             return 0
 
 
-def read_item(item: FileItem) -> list[BatchItem]:
-    """The transcript of a FileItem (with its reserved id and sha256), or an error row."""
-    return list(read_one(Path(item.path), item.fmt, None, None, item.limits,
-                          item.transcript_id))
+@dataclass(frozen=True)
+class TableItem:
+    """One transcript's rows of a long table, grouped and checked by the reading process, which
+    gave it its run-unique id: a worker makes the turns, most of a table's reading time, so
+    that with `-j N` the reading process of a long CSV does little more than write."""
+
+    rows: StreamedRows
+    transcript_id: str
+    sha256: str
+    limits: Limits | None = None
+
+    @property
+    def source(self) -> str:
+        return self.rows.rows.source
+
+    def words(self) -> int:
+        return self.rows.rows.words()
+
+
+def read_item(item: FileItem | TableItem) -> list[BatchItem]:
+    """The transcript of a FileItem or TableItem (with its reserved id and sha256), or an
+    error row."""
+    if isinstance(item, FileItem):
+        return list(read_one(Path(item.path), item.fmt, None, None, item.limits,
+                              item.transcript_id))
+    try:
+        transcript = item.rows.transcript(item.limits)
+    except TranscriptAnalyzerError as exc:
+        return [{**error_row(exc, item.source), "sha256": item.sha256}]
+    except Exception as exc:  # a reader bug must not lose the rest of the run
+        return [{**error_row(unexpected_error(item.source, exc), item.source),
+                 "sha256": item.sha256}]
+    transcript.id = item.transcript_id
+    transcript.metadata["sha256"] = item.sha256
+    return [transcript]
+
+
+def read_table_items(path: Path, fmt: str, limits: Limits | None, used_ids: set[str]
+                     ) -> Iterator[BatchItem | TableItem]:
+    """A CSV or TSV table as `read_one` reads it, each transcript left as its rows for a
+    worker to make: the same ids, errors and sha256, in the same order."""
+    source = source_name(path)
+    sha = ""
+    try:
+        check_regular_file(path)
+        sha = file_sha256(path)
+        for rows in iter_table_chunks(path, fmt, limits=limits):  # can fail part-way
+            yield TableItem(rows, unique_id(rows.key, used_ids), sha, limits)
+    except TranscriptAnalyzerError as exc:
+        yield {**error_row(exc, source), "sha256": sha}
+    except Exception as exc:  # a reader bug must not lose the rest of the run
+        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
 
 
 def read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,

@@ -22,10 +22,12 @@ from .batch import (
     FileItem,
     Outcome,
     ScoringConfig,
+    TableItem,
     error_row,
     loaded_for_workers,
     lost_batch,
     read_one,
+    read_table_items,
     score_batch,
     source_name,
     unique_id,
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BATCH_WORDS = 20_000
+DEFERRED_TABLES = ("csv", "tsv")
+Item = BatchItem | FileItem | TableItem
 BATCH_ITEMS = 64
 
 
@@ -80,13 +84,15 @@ def content_hashes(plan: RunPlan, stdin: bytes | None = None) -> dict[str, str]:
 def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | None = None,
                skip: set[str] | None = None, limits: Limits | None = None,
                defer_reading: bool = False, kept_ids: dict[str, list[str]] | None = None
-               ) -> Iterator[BatchItem | FileItem]:
+               ) -> Iterator[Item]:
     """Transcripts (with run-unique ids) or error rows, in input order, one file at a time.
 
     Sources in `skip` (already scored, when resuming) are not read again; their ids, in
     `kept_ids`, are taken before any other. Single-transcript files get their id reserved
     here, in input order, whether or not they can be read, so ids do not depend on who reads;
-    with `defer_reading` they are passed on as `FileItem`s.
+    with `defer_reading` they are passed on as `FileItem`s, and the transcripts of CSV and TSV
+    tables as their rows (`TableItem`s): grouped and checked here, where every error that
+    stops a file's reading is found, and made into turns by whoever scores them.
     """
     used_ids: set[str] = {i for ids in (kept_ids or {}).values() for i in ids}
     for path, fmt in plan.items:
@@ -100,6 +106,9 @@ def iter_items(plan: RunPlan, input_format: str | None = None, stdin: bytes | No
             if defer_reading:
                 yield FileItem(str(path), chosen, reserved, limits)
                 continue
+        elif str(path) != STDIN and chosen in DEFERRED_TABLES and defer_reading:
+            yield from read_table_items(path, chosen, limits, used_ids)
+            continue
         yield from read_one(path, fmt, stdin, input_format, limits, reserved, used_ids)
 
 
@@ -187,10 +196,10 @@ def ids_as_a_fresh_run(plan: RunPlan, input_format: str | None,
     return consistent
 
 
-def batched(items: Iterable[BatchItem | FileItem], max_words: int = BATCH_WORDS,
-            max_items: int = BATCH_ITEMS) -> Iterator[list[BatchItem | FileItem]]:
+def batched(items: Iterable[Item], max_words: int = BATCH_WORDS,
+            max_items: int = BATCH_ITEMS) -> Iterator[list[Item]]:
     """Group items so each batch is worth sending to a worker, but none is huge."""
-    batch: list[BatchItem | FileItem] = []
+    batch: list[Item] = []
     words = 0
     for item in items:
         batch.append(item)
@@ -198,6 +207,8 @@ def batched(items: Iterable[BatchItem | FileItem], max_words: int = BATCH_WORDS,
             words += sum(t.text.count(" ") + 1 for t in item.turns)
         elif isinstance(item, FileItem):
             words += item.estimated_words()
+        elif isinstance(item, TableItem):
+            words += item.words()
         if words >= max_words or len(batch) >= max_items:
             yield batch
             batch, words = [], 0
@@ -235,7 +246,7 @@ def iter_outcomes(
                             nlp, classifier)
 
 
-def _run_batches(batches: Iterable[list[BatchItem | FileItem]], config: ScoringConfig,
+def _run_batches(batches: Iterable[list[Item]], config: ScoringConfig,
                  jobs: int, engine: str, scheduler: str | None, nlp: Any, classifier: Any
                  ) -> Iterator[Outcome]:
     """Hand the engine `score_batch` for this config; a partial of a module-level function

@@ -9,6 +9,8 @@ import io
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import (
@@ -26,7 +28,7 @@ from .decode import decode, parseable
 from .docx import read_docx
 from .jsonfmt import iter_jsonl, read_json, read_jsonl
 from .plaintext import read_plaintext
-from .tables import iter_table, read_table
+from .tables import TableRows, iter_table_rows, read_table
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "text": (".txt", ".text"),
@@ -42,7 +44,8 @@ EXTENSIONS: dict[str, str] = {ext: fmt for fmt, exts in FORMATS.items() for ext 
 
 __all__ = ["FORMATS", "EXTENSIONS", "format_for", "read_bytes", "load_transcripts",
            "load_transcript", "read_file_bytes",
-           "iter_file", "file_sha256", "STREAMED", "check_regular_file", "path_text"]
+           "iter_file", "iter_table_chunks", "StreamedRows", "file_sha256", "STREAMED",
+           "check_regular_file", "path_text"]
 
 
 def path_text(path: str | os.PathLike) -> str:
@@ -163,6 +166,63 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
         yield from read_bytes(read_file_bytes(path, limits), path_text(path), fmt,
                               transcript_id, limits=limits)
         return
+    if fmt != "jsonl":
+        for rows in iter_table_chunks(path, fmt, transcript_id, limits=limits):
+            yield rows.transcript(limits)
+        return
+    with _streamed_text(path, fmt) as (stream, text, encoding, warnings):
+        source = path_text(path)
+        for transcript in iter_jsonl(_json_lines(stream, source, limits), text, source,
+                                     transcript_id):
+            yield _streamed(transcript, encoding, warnings, limits)
+
+
+@dataclass
+class StreamedRows:
+    """One transcript's rows of a streamed table, with what reading the file found (its
+    encoding, its repairs), ready to be made into the transcript `iter_file` gives: by a
+    worker process, with `score -j N`, while the reading process goes on reading."""
+
+    rows: TableRows
+    encoding: str
+    warnings: list[str]
+
+    @property
+    def key(self) -> str:
+        return self.rows.key
+
+    def transcript(self, limits: Limits | None = None) -> Transcript:
+        return _streamed(self.rows.build(), self.encoding, self.warnings,
+                         limits or DEFAULT_LIMITS)
+
+
+def iter_table_chunks(path: str | Path, fmt: str, transcript_id: str | None = None, *,
+                      limits: Limits | None = None) -> Iterator[StreamedRows]:
+    """`iter_file`'s transcripts of a CSV or TSV table as their rows: every error that stops
+    the reading is raised here, at the same row."""
+    limits = limits or DEFAULT_LIMITS
+    path = Path(path)
+    transcript_id = transcript_id or path_text(path.stem)
+    with _streamed_text(path, fmt) as (stream, text, encoding, warnings):
+        for rows in iter_table_rows(stream, text, path_text(path), transcript_id, fmt,
+                                    limits=limits):
+            yield StreamedRows(rows, encoding, warnings)
+
+
+def _streamed(transcript: Transcript, encoding: str, warnings: list[str], limits: Limits
+              ) -> Transcript:
+    transcript.metadata["encoding"] = encoding
+    transcript.warnings[:0] = warnings
+    limits.check_session_turns(len(transcript.turns), transcript.source, transcript.id)
+    limits.apply_turn_limit(transcript)
+    return transcript
+
+
+@contextmanager
+def _streamed_text(path: Path, fmt: str) -> Iterator[tuple[io.TextIOWrapper, str, str,
+                                                           list[str]]]:
+    """The open file as text, with its start decoded: the start decides the encoding and
+    gives the hints and repairs; the rest is decoded as it is read."""
     source = path_text(path)
     check_regular_file(path)
     try:
@@ -180,18 +240,8 @@ def iter_file(path: str | Path, fmt: str, transcript_id: str | None = None, *,
                                            "(is it a .docx with the wrong extension?)")
         text, encoding, warnings = decode(sample, source)
         raw.seek(0)
-        stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        if fmt == "jsonl":
-            transcripts = iter_jsonl(_json_lines(stream, source, limits), text, source,
-                                     transcript_id)
-        else:
-            transcripts = iter_table(stream, text, source, transcript_id, fmt, limits=limits)
-        for transcript in transcripts:
-            transcript.metadata["encoding"] = encoding
-            transcript.warnings[:0] = warnings
-            limits.check_session_turns(len(transcript.turns), source, transcript.id)
-            limits.apply_turn_limit(transcript)
-            yield transcript
+        yield io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=""), text, \
+            encoding, warnings
 
 
 def _json_lines(stream: io.TextIOWrapper, source: str, limits: Limits) -> Iterator[str]:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
-from ..errors import MalformedTranscriptError, WrongFormatError
+from ..errors import EmptyTranscriptError, MalformedTranscriptError, WrongFormatError
 from ..limits import Limits
 from ..model import Transcript
 from .common import (
@@ -27,6 +28,7 @@ from .common import (
     format_hint,
     map_fields,
 )
+from .decode import normalise_text
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -76,6 +78,67 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
     transcript whose rows start again after another's is an error naming the line. With
     `limits`, a transcript that grows past `max_session_turns` stops the reading at that row.
     """
+    for rows in iter_table_rows(lines, sample, source, transcript_id, fmt, contiguous, limits):
+        yield rows.build()
+
+
+@dataclass
+class TableRows:
+    """The rows of one transcript of a table, checked but not yet made into turns.
+
+    Everything that can stop a file's reading (a malformed row, a transcript's rows starting
+    again, one over the turn limit, one without any text) is found while the rows are grouped;
+    making the turns cannot fail. So `score -j N` can group rows in the reading process and
+    leave the making, most of a table's reading time, to its workers.
+    """
+
+    key: str
+    source: str
+    fmt: str
+    long_format: bool
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    repeats: int = 0
+
+    def build(self) -> Transcript:
+        builder = TurnBuilder()
+        given = GivenIdentity(self.source)
+        for line, values in self.rows:
+            given.add(self.key, values, line)
+            builder.add(
+                values["speaker"],
+                values["text"],
+                start=values.get("start"),
+                end=values.get("end"),
+                role=values.get("role", "").strip() or None,
+                line=line,
+                index=_index(values.get("turn_index", "").strip()),
+            )
+        transcript = builder.build(self.key, self.source, self.fmt,
+                                   long_format=self.long_format, **given.metadata(self.key))
+        transcript.warnings.extend(given.warnings_for(self.key))
+        if self.repeats:
+            transcript.warnings.append(
+                f"{self.repeats} repeated row(s) (same turn, speaker and text, e.g. one per "
+                "annotator) merged"
+            )
+        return transcript
+
+    def words(self) -> int:
+        """Words as `scoring.batched` counts a transcript's."""
+        return sum(values["text"].count(" ") + 1 for _, values in self.rows)
+
+
+def _checked_rows(rows: TableRows) -> TableRows:
+    if not any(normalise_text(values["text"]) for _, values in rows.rows):
+        raise EmptyTranscriptError(rows.source, "no turns with any text were found")
+    return rows
+
+
+def iter_table_rows(lines: Iterable[str], sample: str, source: str, transcript_id: str,
+                    fmt: str, contiguous: bool = True, limits: Limits | None = None
+                    ) -> Iterator[TableRows]:
+    """`iter_table`'s transcripts as their checked rows, in the same order, with the same
+    errors at the same rows."""
     max_turns = limits.max_session_turns if limits else 0
     text = sample
     delimiter = _delimiter(text, fmt)
@@ -103,14 +166,12 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
                 line=header_line,
             )
     position = {name: header.index(column) for name, column in fields.items()}
-    builders: dict[str, TurnBuilder] = {}
+    pending: dict[str, TableRows] = {}
     seen: set[tuple[str, ...]] = set()
-    repeats: dict[str, int] = {}
     finished: set[str] = set()
     current: str | None = None
     yielded = 0
     long_format = "transcript_id" in fields
-    given = GivenIdentity(source)
     line_number = header_line
     try:
         for row in reader:
@@ -139,8 +200,7 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
             if contiguous and key != current:
                 if current is not None:
                     finished.add(current)
-                    yield _finish(builders.pop(current), current, source, fmt, long_format,
-                                  repeats.pop(current, 0), given)
+                    yield _checked_rows(pending.pop(current))
                     yielded += 1
                     seen.clear()
                 if key in finished:
@@ -153,47 +213,26 @@ def iter_table(lines: Iterable[str], sample: str, source: str, transcript_id: st
                         line=line_number,
                     )
                 current = key
+            rows = pending.get(key)
+            if rows is None:
+                rows = pending[key] = TableRows(key, source, fmt, long_format)
             identity = (key, values.get("turn_index", ""), values["speaker"], values["text"])
             if "turn_index" in values and identity in seen:
-                repeats[key] = repeats.get(key, 0) + 1
+                rows.repeats += 1
                 continue
             seen.add(identity)
-            turn_index = values.get("turn_index", "").strip()
-            builder = builders.setdefault(key, TurnBuilder())
-            given.add(key, values, line_number)
-            builder.add(
-                values["speaker"],
-                values["text"],
-                start=values.get("start"),
-                end=values.get("end"),
-                role=values.get("role", "").strip() or None,
-                line=line_number,
-                index=_index(turn_index),
-            )
-            if max_turns and len(builder.turns) > max_turns:  # stop here, read no further
-                limits.check_session_turns(len(builder.turns), source, key, line_number)
+            rows.rows.append((line_number, values))
+            if max_turns and len(rows.rows) > max_turns:  # stop here, read no further
+                limits.check_session_turns(len(rows.rows), source, key, line_number)
     except csv.Error as exc:
         raise MalformedTranscriptError(
             source, f"the table is malformed ({exc})", line=line_number
         ) from None
-    if not builders and not yielded:
+    if not pending and not yielded:
         raise MalformedTranscriptError(source, "the table has a header but no rows",
                                        line=header_line)
-    for key, builder in builders.items():
-        yield _finish(builder, key, source, fmt, long_format, repeats.get(key, 0), given)
-
-
-def _finish(builder: TurnBuilder, key: str, source: str, fmt: str, long_format: bool,
-            repeats: int, given: GivenIdentity) -> Transcript:
-    transcript = builder.build(key, source, fmt, long_format=long_format,
-                               **given.metadata(key))
-    transcript.warnings.extend(given.warnings_for(key))
-    if repeats:
-        transcript.warnings.append(
-            f"{repeats} repeated row(s) (same turn, speaker and text, e.g. one per "
-            "annotator) merged"
-        )
-    return transcript
+    for rows in pending.values():
+        yield _checked_rows(rows)
 
 
 def _index(value: str) -> int | None:
