@@ -4,8 +4,9 @@ and on many small files, on this 2-core machine).
 The inputs are those of `memory_shapes.py` (AnnoMI dev's sessions when ../shared/data is there,
 else the synthetic pool): one long CSV in AnnoMI's long format, the same sessions as one JSONL
 file, and many small .txt files. Every run is a fresh process; `-j 1` and `-j 2` run `--rounds`
-times, interleaved, and the fastest of each is kept (the machine is noisy), with every run's time
-printed too. `--tree`s (checkouts, e.g. a baseline and a candidate) run interleaved on the same
+times, interleaved, and the fastest of each is kept (the machine is noisy, and its speed drifts by
+a third over minutes), with every run's time printed too, and the median of each round's own
+ratio (its `-j 1` run over the `-j 2` run right after it), which drift disturbs less. `--tree`s (checkouts, e.g. a baseline and a candidate) run interleaved on the same
 files. Prints one JSON line.
 Usage: python benchmarks/parallel_shapes.py [--words 1000000] [--rounds 2]
            [--shapes long_csv many_files] [--tree DIR]
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -57,7 +59,9 @@ def main() -> None:
                 report.setdefault(str(tree), {})[shape] = {
                     "seconds_j1_runs": [round(s, 2) for s in j1],
                     "seconds_j2_runs": [round(s, 2) for s in j2],
-                    "speedup_j2_over_j1": round(min(j1) / min(j2), 3)}
+                    "speedup_j2_over_j1": round(min(j1) / min(j2), 3),
+                    "median_round_speedup": round(statistics.median(
+                        a / b for a, b in zip(j1, j2)), 3)}
     print(json.dumps(report))
 
 

@@ -175,3 +175,21 @@ def test_kept_weights_match_the_whole_table_on_any_text(model: TrustModel, text:
                                                         prev: str) -> None:
     rows = [{**ROWS[0], "text": text, "prev_client_text": prev}]
     np.testing.assert_array_equal(model._scores(rows), full_table_scores(model, rows))
+
+
+def test_a_long_run_of_turns_is_scored_in_slices_as_it_is_whole(model: TrustModel) -> None:
+    """Long sessions are scored in slices; a turn's scores are its own whether it is scored
+    alone, in a slice, or across a slice's edge (BLAS may round the one-row product
+    differently, hence the tolerance)."""
+    from transcript_analyzer.classifier.model import SCORE_ROWS
+
+    words = "so you feel stuck and you should call them what matters most to you".split()
+    for n in (2 * SCORE_ROWS + 1, 2 * SCORE_ROWS + 17):
+        rows = [{**ROWS[i % 2], "text": " ".join(words[i % 7:i % 7 + 3 + i % 11]),
+                 "log_words": (i % 13) / 3} for i in range(n)]
+        together = model._scores(rows)
+        alone = np.vstack([model._scores_of([row]) for row in rows])
+        assert together.shape == (n, model.n_outputs)
+        np.testing.assert_allclose(together, alone, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(together[-3:], model._scores_of(rows[-3:]), rtol=1e-12,
+                                   atol=1e-14)

@@ -88,6 +88,9 @@ def save_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+SCORE_ROWS = 256
+
+
 class TrustModel:
     """Predicts (label, confidence) for feature rows made by `features.turn_features`."""
 
@@ -202,7 +205,20 @@ class TrustModel:
     def _scores(self, rows: Sequence[dict]) -> np.ndarray:
         """Label scores, then theme scores, from the feature matrix the fitted pipeline would
         build: hashed tf-idf blocks side by side, then one-hot codes, then max-abs-scaled
-        numbers."""
+        numbers.
+
+        Rows are scored `SCORE_ROWS` at a time: each n-gram of a turn gathers a row of weights,
+        so a whole long session at once took hundreds of megabytes. No slice is of one row
+        alone, which BLAS multiplies by another route (agreeing to about 1e-16)."""
+        if len(rows) <= SCORE_ROWS:
+            return self._scores_of(rows)
+        starts = list(range(0, len(rows), SCORE_ROWS))
+        if len(rows) - starts[-1] == 1:
+            starts.pop()
+        ends = [*starts[1:], len(rows)]
+        return np.vstack([self._scores_of(rows[a:b]) for a, b in zip(starts, ends)])
+
+    def _scores_of(self, rows: Sequence[dict]) -> np.ndarray:
         n = len(rows)
         if n:
             self._check_rows(rows)
