@@ -113,15 +113,8 @@ class TableRows:
                 line=line,
                 index=_index(values.get("turn_index", "").strip()),
             )
-        transcript = builder.build(self.key, self.source, self.fmt,
-                                   long_format=self.long_format, **given.metadata(self.key))
-        transcript.warnings.extend(given.warnings_for(self.key))
-        if self.repeats:
-            transcript.warnings.append(
-                f"{self.repeats} repeated row(s) (same turn, speaker and text, e.g. one per "
-                "annotator) merged"
-            )
-        return transcript
+        return _finish(builder, self.key, self.source, self.fmt, self.long_format,
+                       self.repeats, given)
 
     def words(self) -> int:
         """Words as `scoring.batched` counts a transcript's."""
@@ -233,6 +226,19 @@ def iter_table_rows(lines: Iterable[str], sample: str, source: str, transcript_i
                                        line=header_line)
     for rows in pending.values():
         yield _checked_rows(rows)
+
+
+def _finish(builder: TurnBuilder, key: str, source: str, fmt: str, long_format: bool,
+            repeats: int, given: GivenIdentity) -> Transcript:
+    transcript = builder.build(key, source, fmt, long_format=long_format,
+                               **given.metadata(key))
+    transcript.warnings.extend(given.warnings_for(key))
+    if repeats:
+        transcript.warnings.append(
+            f"{repeats} repeated row(s) (same turn, speaker and text, e.g. one per "
+            "annotator) merged"
+        )
+    return transcript
 
 
 def _index(value: str) -> int | None:
