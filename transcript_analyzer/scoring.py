@@ -45,9 +45,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BATCH_WORDS = 20_000
+BATCH_ITEMS = 64
+# Tables whose rows the reading process groups and leaves to the scoring process to make turns
 DEFERRED_TABLES = ("csv", "tsv")
 Item = BatchItem | FileItem | TableItem
-BATCH_ITEMS = 64
 
 
 @dataclass
