@@ -109,6 +109,14 @@ def error_row(exc: TranscriptAnalyzerError, source: str) -> dict[str, Any]:
     return row
 
 
+def read_error(exc: Exception, source: str, sha: str) -> dict[str, Any]:
+    """The error row of an input that could not be read: its own error, or a bug met while
+    reading it, which loses only that input."""
+    if not isinstance(exc, TranscriptAnalyzerError):
+        exc = unexpected_error(source, exc)
+    return {**error_row(exc, source), "sha256": sha}
+
+
 def unexpected_error(source: str, exc: BaseException) -> TranscriptReadError:
     """A bug met while reading or scoring `source`, as an error that loses only that input."""
     return TranscriptReadError(
@@ -311,11 +319,8 @@ def read_item(item: FileItem | TableItem) -> list[BatchItem]:
                               item.transcript_id))
     try:
         transcript = item.rows.transcript(item.limits)
-    except TranscriptAnalyzerError as exc:
-        return [{**error_row(exc, item.source), "sha256": item.sha256}]
     except Exception as exc:  # a reader bug must not lose the rest of the run
-        return [{**error_row(unexpected_error(item.source, exc), item.source),
-                 "sha256": item.sha256}]
+        return [read_error(exc, item.source, item.sha256)]
     transcript.id = item.transcript_id
     transcript.metadata["sha256"] = item.sha256
     return [transcript]
@@ -332,10 +337,8 @@ def read_table_items(path: Path, fmt: str, limits: Limits | None, used_ids: set[
         sha = file_sha256(path)
         for rows in iter_table_chunks(path, fmt, limits=limits):  # can fail part-way
             yield TableItem(rows, unique_id(rows.key, used_ids), sha, limits)
-    except TranscriptAnalyzerError as exc:
-        yield {**error_row(exc, source), "sha256": sha}
     except Exception as exc:  # a reader bug must not lose the rest of the run
-        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
+        yield read_error(exc, source, sha)
 
 
 def read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str | None,
@@ -353,10 +356,8 @@ def read_one(path: Path, fmt: str | None, stdin: bytes | None, input_format: str
                 transcript.id = unique_id(transcript.id, used_ids)
             transcript.metadata["sha256"] = sha
             yield transcript
-    except TranscriptAnalyzerError as exc:
-        yield {**error_row(exc, source), "sha256": sha}
     except Exception as exc:  # a reader bug must not lose the rest of the run
-        yield {**error_row(unexpected_error(source, exc), source), "sha256": sha}
+        yield read_error(exc, source, sha)
 
 
 def unique_id(wanted: str, used: set[str]) -> str:
